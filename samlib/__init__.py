@@ -1,0 +1,94 @@
+"""samlib: the numpy companion to *The Dynamics of Sharpness-Aware Minimization*.
+
+The mathematics of Bartlett, Long & Bousquet (JMLR 2023) as small pure functions:
+
+* steps and runners: :func:`sam_step` (eq. 2), :func:`usam_step`, :func:`gd_step`,
+  :func:`run_sam`, :func:`run_usam`, :func:`run_gd`, :func:`run_noisy_gd`;
+* quadratics (Sections 3–4): :class:`Quadratic`, :func:`quadratic_constants`
+  (Lemma 5), :func:`limit_cycle` (Theorems 1–2), :func:`theorem3_steps`;
+* the potential J (Proposition 8, Lemma 10): :func:`J`, :func:`grad_J`,
+  :func:`hess_J`, :func:`J_stationary_points`, :func:`sign_flip`;
+* Hessian drift (Section 5): :class:`Objective`, :func:`top_eigenpair`,
+  :func:`grad_lambda_max`, :func:`theorem21_prediction`;
+* :mod:`samlib.objectives`, :mod:`samlib.plotting`, :mod:`samlib.widgets`.
+"""
+
+from samlib.drift import (
+    Theorem21Prediction,
+    grad_lambda_max,
+    theorem21_prediction,
+    top_eigenpair,
+)
+from samlib.objective import Objective
+from samlib.potential import (
+    J,
+    J_gd_step,
+    J_stationary_points,
+    StationaryPoint,
+    grad_J,
+    hess_J,
+    lemma10_decrease_bound,
+    sign_flip,
+)
+from samlib.quadratic import (
+    Quadratic,
+    QuadraticConstants,
+    cycle_distance,
+    limit_cycle,
+    quadratic_constants,
+    require_assumptions,
+    theorem3_steps,
+    theorem3_terms,
+    violated_assumptions,
+)
+from samlib.steps import (
+    DivergenceError,
+    gd_step,
+    noisy_gd_step,
+    normalize,
+    run_gd,
+    run_noisy_gd,
+    run_sam,
+    run_usam,
+    sam_ascent_point,
+    sam_step,
+    usam_step,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DivergenceError",
+    "J",
+    "J_gd_step",
+    "J_stationary_points",
+    "Objective",
+    "Quadratic",
+    "QuadraticConstants",
+    "StationaryPoint",
+    "Theorem21Prediction",
+    "cycle_distance",
+    "gd_step",
+    "grad_J",
+    "grad_lambda_max",
+    "hess_J",
+    "lemma10_decrease_bound",
+    "limit_cycle",
+    "noisy_gd_step",
+    "normalize",
+    "quadratic_constants",
+    "require_assumptions",
+    "run_gd",
+    "run_noisy_gd",
+    "run_sam",
+    "run_usam",
+    "sam_ascent_point",
+    "sam_step",
+    "sign_flip",
+    "theorem3_steps",
+    "theorem3_terms",
+    "theorem21_prediction",
+    "top_eigenpair",
+    "usam_step",
+    "violated_assumptions",
+]

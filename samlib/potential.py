@@ -1,0 +1,206 @@
+"""The potential J of Proposition 8: SAM on a quadratic is gradient descent on J.
+
+``J(u) = ½ uᵀCu - ‖Λu‖`` with ``C = (2I - ηΛ)/(ηρ) = diag(λi²/βi)``. Lemma 10: the
+sign-flipped SAM iterates ``u_t = (-1)^t w_t`` follow ``u_{t+1} = u_t - ηρ∇J(u_t)``,
+and J never increases along them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from samlib._validation import as_eigenvalues, as_param, as_points
+
+__all__ = [
+    "J",
+    "J_gd_step",
+    "J_stationary_points",
+    "StationaryPoint",
+    "grad_J",
+    "hess_J",
+    "lemma10_decrease_bound",
+    "sign_flip",
+]
+
+
+def _setup(u, lams, eta, rho):
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    u = as_points(u, name="u", d=lams.size)
+    curvature = (2 - eta * lams) / (eta * rho)  # diagonal of C
+    return u, lams, eta, rho, curvature
+
+
+def _norm_lambda_u(u, lams):
+    norm = np.linalg.norm(lams * u, axis=-1)
+    if np.any(norm == 0):
+        raise ValueError(
+            "J is not differentiable at u = 0 (‖Λu‖ = 0): Proposition 8's formulas "
+            "need u ≠ 0"
+        )
+    return norm
+
+
+def _scalar(x):
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def J(u, lams, eta, rho):
+    """The potential ``J(u) = ½ Σ λi²ui²/βi - ‖Λu‖`` of Proposition 8.
+
+    Parameters
+    ----------
+    u : array_like, shape (d,) or (..., d)
+    lams : array_like
+        Eigenvalues ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float
+        Step size η > 0 and radius ρ > 0.
+
+    Examples
+    --------
+    The global minima ``±(β1/λ1) e1`` have value ``-β1/2`` (Remark 9):
+
+    >>> round(J([0.2 / 1.8, 0.0], [1.0, 0.5], 0.2, 1.0), 6)
+    -0.055556
+    """
+    u, lams, eta, rho, c = _setup(u, lams, eta, rho)
+    value = 0.5 * np.sum(c * u**2, axis=-1) - np.linalg.norm(lams * u, axis=-1)
+    return _scalar(value)
+
+
+def grad_J(u, lams, eta, rho):
+    """``∇J(u) = Cu - Λ²u/‖Λu‖`` (Proposition 8); undefined, and raising, at u = 0."""
+    u, lams, eta, rho, c = _setup(u, lams, eta, rho)
+    norm = _norm_lambda_u(u, lams)
+    return c * u - lams**2 * u / norm[..., None]
+
+
+def hess_J(u, lams, eta, rho):
+    """``∇²J(u) = C - ΛP⊥Λ/‖Λu‖`` with ``P⊥ = I - Λuuᵀ Λ/‖Λu‖²`` (Proposition 8).
+
+    Returns
+    -------
+    ndarray, shape (..., d, d)
+    """
+    u, lams, eta, rho, c = _setup(u, lams, eta, rho)
+    norm = _norm_lambda_u(u, lams)[..., None, None]
+    lu = lams * u
+    outer = lu[..., :, None] * lu[..., None, :]
+    projector = np.eye(lams.size) - outer / norm**2
+    return np.diag(c) - lams[:, None] * projector * lams[None, :] / norm
+
+
+def J_gd_step(u, lams, eta, rho):
+    """One gradient-descent step on J with step size ηρ: ``u - ηρ∇J(u)`` (Lemma 10)."""
+    u, lams, eta, rho, _ = _setup(u, lams, eta, rho)
+    return u - eta * rho * grad_J(u, lams, eta, rho)
+
+
+def sign_flip(trajectory):
+    """The map ``u_t = (-1)^t w_t`` of Lemma 10, applied along the first axis.
+
+    It is its own inverse, so it also takes J's iterates back to SAM's.
+
+    Parameters
+    ----------
+    trajectory : array_like, shape (T, ..., d)
+        ``w_0, w_1, ...`` as returned by :func:`samlib.run_sam`.
+    """
+    trajectory = np.asarray(trajectory, dtype=float)
+    if trajectory.ndim < 2:
+        raise ValueError(
+            f"trajectory must have shape (T, ..., d), got shape {trajectory.shape}"
+        )
+    signs = (-1.0) ** np.arange(trajectory.shape[0])
+    return trajectory * signs.reshape(-1, *([1] * (trajectory.ndim - 1)))
+
+
+def lemma10_decrease_bound(u, lams, eta, rho):
+    """Lemma 10's guaranteed decrease of J in one step from ``u``.
+
+    ``J(u_{t+1}) - J(u_t) ≤ -(1/(2ρ)) Σ ui² (1 - βi/‖Λu‖)² (2 - ηλi)² λi``; the
+    function returns the right-hand side (a number ≤ 0). The bound holds for every
+    η > 0 and ρ > 0: it only uses ``∇²J ⪯ C``.
+    """
+    u, lams, eta, rho, _ = _setup(u, lams, eta, rho)
+    norm = _norm_lambda_u(u, lams)[..., None]
+    beta = eta * rho * lams**2 / (2 - eta * lams)
+    terms = u**2 * (1 - beta / norm) ** 2 * (2 - eta * lams) ** 2 * lams
+    return _scalar(-np.sum(terms, axis=-1) / (2 * rho))
+
+
+@dataclass(frozen=True)
+class StationaryPoint:
+    """A stationary point ``±(βi/λi) e_i`` of J, with Proposition 8's signature.
+
+    Attributes
+    ----------
+    point : ndarray, shape (d,)
+    index : int
+        The eigen-direction i (0-based: ``index = 0`` is the paper's e1).
+    value : float
+        ``J = -βi/2``.
+    n_positive, n_negative, n_zero : int
+        Counts of positive, negative and zero Hessian eigenvalues stated by
+        Proposition 8: ``|{j: βj < βi}| + 1``, ``|{j: βj > βi}|`` and
+        ``|{j: βj = βi}| - 1``.
+    """
+
+    point: np.ndarray
+    index: int
+    value: float
+    n_positive: int
+    n_negative: int
+    n_zero: int
+
+    @property
+    def is_minimum(self) -> bool:
+        """True for the global minima of Remark 9 (no negative eigenvalue)."""
+        return self.n_negative == 0
+
+
+def J_stationary_points(lams, eta, rho) -> list[StationaryPoint]:
+    """The stationary points ``±(βi/λi) e_i`` of J and their Hessian signatures.
+
+    Proposition 8: ∇J(u) = 0 iff ``‖u‖ = βi/λi`` and ``u ∈ span{e_j : λj = λi}``
+    for some i. When eigenvalues repeat, the stationary set is a sphere in the
+    eigenspace; this function returns the points on the coordinate axes, two per
+    eigen-direction (``2d`` points in all, ``+`` before ``-``).
+
+    Parameters
+    ----------
+    lams : array_like
+        ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float
+        η > 0 with ``ηλ1 < 2`` (so that every βi is positive) and ρ > 0.
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    if not eta * lams[0] < 2:
+        raise ValueError(
+            f"J has stationary points only when ηλ1 < 2, got ηλ1 = {eta * lams[0]:.6g}"
+        )
+    beta = eta * rho * lams**2 / (2 - eta * lams)
+    points = []
+    for i, (lam, b) in enumerate(zip(lams, beta, strict=False)):
+        smaller = int(np.sum(lams < lam))  # βj < βi  ⇔  λj < λi  (β increasing in λ)
+        larger = int(np.sum(lams > lam))
+        equal = int(np.sum(lams == lam))
+        for sign in (1.0, -1.0):
+            point = np.zeros(lams.size)
+            point[i] = sign * b / lam
+            points.append(
+                StationaryPoint(
+                    point=point,
+                    index=i,
+                    value=float(-b / 2),
+                    n_positive=smaller + 1,
+                    n_negative=larger,
+                    n_zero=equal - 1,
+                )
+            )
+    return points

@@ -1,0 +1,352 @@
+"""SAM on the convex quadratic ℓ(w) = ½ wᵀΛw (Sections 3 and 4 of the paper).
+
+``Λ = diag(λ1, ..., λd)`` with ``λ1 ≥ ... ≥ λd > 0``. The theorems additionally assume
+``λ1 > λ2`` and ``0 < η < 1/(2λ1)``; simulations run without them, while the theory
+helpers here raise a ``ValueError`` that names the assumption that fails
+(see :func:`violated_assumptions`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from samlib._validation import as_eigenvalues, as_param, as_points
+from samlib.objective import Objective
+from samlib.steps import normalize
+
+__all__ = [
+    "Quadratic",
+    "QuadraticConstants",
+    "cycle_distance",
+    "limit_cycle",
+    "quadratic_constants",
+    "require_assumptions",
+    "theorem3_steps",
+    "theorem3_terms",
+    "violated_assumptions",
+]
+
+
+@dataclass(frozen=True)
+class Quadratic:
+    """The loss ``ℓ(w) = ½ wᵀΛw`` with ``Λ = diag(lams)`` (Section 3).
+
+    Parameters
+    ----------
+    lams : array_like
+        Eigenvalues ``λ1 ≥ λ2 ≥ ... ≥ λd > 0``.
+
+    Examples
+    --------
+    >>> q = Quadratic([1.0, 0.5])
+    >>> q.value([2.0, 2.0]), q.grad([2.0, 2.0])
+    (3.0, array([2., 1.]))
+    """
+
+    lams: np.ndarray
+
+    def __post_init__(self):
+        object.__setattr__(self, "lams", as_eigenvalues(self.lams))
+
+    @property
+    def d(self) -> int:
+        """Dimension of the parameter space."""
+        return self.lams.size
+
+    def value(self, w):
+        """``ℓ(w) = ½ Σ λi wi²`` for one point or a batch."""
+        w = as_points(w, d=self.d)
+        result = 0.5 * np.sum(self.lams * w**2, axis=-1)
+        return float(result) if result.ndim == 0 else result
+
+    def grad(self, w):
+        """``∇ℓ(w) = Λw``."""
+        return self.lams * as_points(w, d=self.d)
+
+    def hess(self, w):
+        """``∇²ℓ(w) = Λ`` (constant), shape ``(..., d, d)``."""
+        w = as_points(w, d=self.d)
+        return np.broadcast_to(np.diag(self.lams), (*w.shape[:-1], self.d, self.d))
+
+    def d3(self, w):
+        """The third derivative, identically zero, shape ``(..., d, d, d)``."""
+        w = as_points(w, d=self.d)
+        return np.zeros((*w.shape[:-1], self.d, self.d, self.d))
+
+    def sam_map(self, w, eta, rho):
+        """The closed-form SAM update, eq. (3): ``(I - ηΛ - ηρΛ²/‖Λw‖) w``.
+
+        At ``w = 0`` the gradient vanishes and, by samlib's convention
+        (:func:`samlib.normalize`), the point stays at 0.
+        """
+        w = as_points(w, d=self.d)
+        eta = as_param(eta, "eta", positive=True)
+        rho = as_param(rho, "rho", nonneg=True)
+        lw = self.lams * w
+        return w - eta * self.lams * w - eta * rho * self.lams * normalize(lw)
+
+    def as_objective(self) -> Objective:
+        """This quadratic as an :class:`~samlib.Objective` (with its zero ``d3``)."""
+        return Objective(self.value, self.grad, self.hess, self.d3, name="quadratic")
+
+
+@dataclass(frozen=True)
+class QuadraticConstants:
+    """The constants of Lemma 5, each an array over ``i = 1..d`` except ``b``.
+
+    Attributes
+    ----------
+    gamma : ndarray
+        ``γi = ηρλi²/(1 - ηλi)``: ``|v_{t+1,i}| = (1-ηλi)|‖v_t‖ - γi| |v_{t,i}|/‖v_t‖``.
+    beta : ndarray
+        ``βi = ηρλi²/(2 - ηλi)``: ``v_{t,i}²`` shrinks iff ``‖v_t‖ > βi`` (part 2).
+    alpha : ndarray
+        ``αi = ((1-ηλ1)γ1 + (1-ηλi)γi)/((1-ηλ1) + (1-ηλi))``: the first component
+        gains on the i-th iff ``‖v_t‖ < αi`` (part 3).
+    b : float
+        ``b = (1 - ηλ1)γ1 = ηρλ1²``: the ball ``‖v‖ ≤ b`` is absorbing (part 5).
+    """
+
+    gamma: np.ndarray
+    beta: np.ndarray
+    alpha: np.ndarray
+    b: float
+
+
+def violated_assumptions(lams, eta) -> list[str]:
+    """The assumptions of Theorems 1–3 that ``(lams, eta)`` violates.
+
+    Returns
+    -------
+    list of str
+        Empty when ``λ1 > λ2`` (for ``d ≥ 2``) and ``0 < η < 1/(2λ1)`` both hold;
+        otherwise one sentence per violated assumption, with the numbers.
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    problems = []
+    if not eta < 1 / (2 * lams[0]):
+        problems.append(
+            f"the step size must satisfy η < 1/(2λ1) = {1 / (2 * lams[0]):.6g}, "
+            f"got η = {eta:.6g}"
+        )
+    if lams.size > 1 and not lams[0] > lams[1]:
+        problems.append(
+            f"the top eigenvalue must be simple, λ1 > λ2, got λ1 = λ2 = {lams[0]:.6g}"
+        )
+    return problems
+
+
+def require_assumptions(lams, eta, where: str = "Theorems 1–3") -> None:
+    """Raise ``ValueError`` naming each assumption of ``where`` that fails."""
+    problems = violated_assumptions(lams, eta)
+    if problems:
+        raise ValueError(f"{where} assume(s): " + "; ".join(problems))
+
+
+def quadratic_constants(lams, eta, rho, *, strict: bool = True) -> QuadraticConstants:
+    """The constants γi, βi, αi and b of Lemma 5.
+
+    Parameters
+    ----------
+    lams : array_like
+        Eigenvalues ``λ1 ≥ ... ≥ λd > 0``.
+    eta : float
+        Step size; Lemma 5 assumes ``η < 1/(2λ1)``.
+    rho : float
+        Radius ρ > 0.
+    strict : bool
+        If True (default), raise when ``η ≥ 1/(2λ1)``. If False, compute the formulas
+        wherever they are defined (``ηλ1 < 1``); Lemma 5's conclusions may then fail.
+
+    Examples
+    --------
+    >>> c = quadratic_constants([1.0, 0.5], eta=0.2, rho=1.0)
+    >>> c.beta.round(6), c.b
+    (array([0.111111, 0.026316]), 0.2)
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    if strict:
+        require_assumptions(lams[:1], eta, where="Lemma 5")
+    elif not eta * lams[0] < 1:
+        raise ValueError(
+            f"γ1 = ηρλ1²/(1 - ηλ1) needs ηλ1 < 1, got ηλ1 = {eta * lams[0]:.6g}"
+        )
+    shrink = 1 - eta * lams
+    gamma = eta * rho * lams**2 / shrink
+    beta = eta * rho * lams**2 / (2 - eta * lams)
+    alpha = (shrink[0] * gamma[0] + shrink * gamma) / (shrink[0] + shrink)
+    b = float(eta * rho * lams[0] ** 2)
+    return QuadraticConstants(gamma=gamma, beta=beta, alpha=alpha, b=b)
+
+
+def limit_cycle(lams, eta, rho, *, strict: bool = True) -> np.ndarray:
+    """The 2-cycle ``±ηρλ1/(2 - ηλ1) e1`` of Theorems 1 and 2.
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`quadratic_constants`.
+    strict : bool
+        If True (default), raise unless ``λ1 > λ2`` and ``η < 1/(2λ1)``, the
+        theorems' assumptions. With ``strict=False`` the two points are returned for
+        any ``ηλ1 < 2``: they form a 2-cycle of eq. (3), though it may not attract.
+
+    Returns
+    -------
+    ndarray, shape (2, d)
+        The points ``+c e1`` and ``-c e1`` with ``c = β1/λ1 = ηρλ1/(2 - ηλ1)``.
+
+    Examples
+    --------
+    >>> limit_cycle([1.0, 0.5], eta=0.2, rho=1.0).round(4)
+    array([[ 0.1111,  0.    ],
+           [-0.1111,  0.    ]])
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    if strict:
+        require_assumptions(lams, eta, where="Theorems 1 and 2")
+    elif not eta * lams[0] < 2:
+        raise ValueError(f"the 2-cycle needs ηλ1 < 2, got ηλ1 = {eta * lams[0]:.6g}")
+    c = eta * rho * lams[0] / (2 - eta * lams[0])
+    points = np.zeros((2, lams.size))
+    points[:, 0] = [c, -c]
+    return points
+
+
+def cycle_distance(w, lams, eta, rho, *, strict: bool = True):
+    """Distance from ``w`` to the nearer point of the 2-cycle, ``min_s ‖w - s c e1‖``.
+
+    Works on one point ``(d,)`` or a batch (e.g. a trajectory ``(T, d)``). Theorem 2
+    says that for almost every start this tends to 0, with consecutive iterates on
+    opposite sides.
+    """
+    cycle = limit_cycle(lams, eta, rho, strict=strict)
+    w = as_points(w, d=cycle.shape[1])
+    dist = np.linalg.norm(w[..., None, :] - cycle, axis=-1)
+    return dist.min(axis=-1)
+
+
+def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
+    """The four terms of Theorem 3's iteration bound, transcribed term by term.
+
+    With ``μ = min{ηλd, λ1²/λ2² - 1}`` and ``L = [log(R/(ηρλ1))]_+`` the bound is
+
+    * ``alignment`` = 6λ1⁵ / (ηλd⁶ μ) · log(4/(ηλ1)) (Lemma 14: the first component
+      takes over);
+    * ``initial_ratio`` = (1/μ)(log(4(1 + ηρλ1²)²/(λd² ε²)) + log(R²/q));
+    * ``early_descent`` = 2L/(ηλd μ) · (log(2λ1R) + L log(9·6^{d+3}R³/((ηλd)^{d+3}
+      (ηρλ1)³))/(ηλd) + log(4π^{d/2}(4ηρλ1²)^{d-1} L A/(Γ(d/2) δ ηλd))) (Lemmas 6, 7);
+    * ``convergence`` = 6/(ηλ1) · ln(2(1 + ηρλ1²)/(λd ε)) (Lemmas 16–19).
+
+    Parameters
+    ----------
+    lams : array_like
+        ``λ1 > λ2 ≥ ... ≥ λd > 0``.
+    eta : float
+        ``0 < η < 1/(2λ1)``.
+    rho : float
+        ρ > 0.
+    eps : float
+        Target accuracy, ``0 < ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2}``.
+    R, q : float
+        With probability 1 - δ the start has ``‖w0‖ ≤ R`` and ``w0,1² ≥ q``.
+    A : float
+        Upper bound on the density of ``w0``.
+    delta : float
+        Failure probability δ > 0 (the theorem holds with probability 1 - 2δ).
+
+    Notes
+    -----
+    The paper's last simplification replaces ``6β1λ1³/(ηµβdλd⁴)`` by
+    ``6λ1⁵/(ηλd⁶μ)``; since ``β1/βd = (λ1²/λd²)(2 - ηλd)/(2 - ηλ1)``, this is smaller
+    by the factor ``(2 - ηλd)/(2 - ηλ1) ≤ 4/3``. The function transcribes the
+    theorem as stated; Chapter 4.5 compares it with measured step counts.
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    eps = as_param(eps, "eps", positive=True)
+    R = as_param(R, "R", positive=True)
+    q = as_param(q, "q", positive=True)
+    A = as_param(A, "A", positive=True)
+    delta = as_param(delta, "delta", positive=True)
+    require_assumptions(lams, eta, where="Theorem 3")
+    lam1, lamd, d = lams[0], lams[-1], lams.size
+    eps_max = min(
+        math.sqrt(eta * lam1 / 2), 1 / (2 * rho * lam1), eta * rho * lam1**2 / 2
+    )
+    if not eps < eps_max:
+        raise ValueError(
+            "Theorem 3 assumes ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2} = "
+            f"{eps_max:.6g}, got ε = {eps:.6g}"
+        )
+    gap = lam1**2 / lams[1] ** 2 - 1 if d > 1 else math.inf
+    mu = min(eta * lamd, gap)
+    etalam_d = eta * lamd
+    L = max(math.log(R / (eta * rho * lam1)), 0.0)
+    alignment = 6 * lam1**5 / (eta * lamd**6 * mu) * math.log(4 / (eta * lam1))
+    initial_ratio = (
+        math.log(4 * (1 + eta * rho * lam1**2) ** 2 / (lamd**2 * eps**2))
+        + math.log(R**2 / q)
+    ) / mu
+    if L > 0:
+        log_density_growth = (
+            math.log(9)
+            + (d + 3) * math.log(6)
+            + 3 * math.log(R)
+            - (d + 3) * math.log(etalam_d)
+            - 3 * math.log(eta * rho * lam1)
+        )
+        log_ring = (
+            math.log(4)
+            + (d / 2) * math.log(math.pi)
+            + (d - 1) * math.log(4 * eta * rho * lam1**2)
+            + math.log(L)
+            + math.log(A)
+            - math.lgamma(d / 2)
+            - math.log(delta)
+            - math.log(etalam_d)
+        )
+        early_descent = (
+            2
+            * L
+            / (etalam_d * mu)
+            * (math.log(2 * lam1 * R) + L * log_density_growth / etalam_d + log_ring)
+        )
+    else:
+        early_descent = 0.0
+    convergence = (
+        6 / (eta * lam1) * math.log(2 * (1 + eta * rho * lam1**2) / (lamd * eps))
+    )
+    return {
+        "alignment": alignment,
+        "initial_ratio": initial_ratio,
+        "early_descent": early_descent,
+        "convergence": convergence,
+    }
+
+
+def theorem3_steps(lams, eta, rho, eps, R, q, A, delta) -> float:
+    """Theorem 3's explicit number of SAM steps after which the iterates are ε-close
+    to the 2-cycle (with probability 1 - 2δ).
+
+    The sum of the terms of :func:`theorem3_terms`; arguments as there. Raises a
+    ``ValueError`` naming the assumption (λ1 > λ2, η < 1/(2λ1), the range of ε)
+    that the arguments violate.
+
+    Examples
+    --------
+    >>> t = theorem3_steps([1.0, 0.5], 0.2, 1.0, eps=1e-3, R=3.0, q=1.0, A=1.0,
+    ...                    delta=0.01)
+    >>> t > 1000
+    True
+    """
+    return float(sum(theorem3_terms(lams, eta, rho, eps, R, q, A, delta).values()))

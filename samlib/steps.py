@@ -1,0 +1,300 @@
+"""SAM, unnormalised SAM, gradient descent and noisy gradient descent.
+
+Every step is a pure function of the current point(s) ``w`` and a gradient callable
+``grad``. ``w`` may be one point ``(d,)`` or a batch ``(..., d)``; ``eta``, ``rho``
+and ``sigma`` may be scalars or arrays that broadcast against the batch shape
+``w.shape[:-1]``, so a single call advances a whole grid of parameter values.
+
+The runners return the whole trajectory, of shape ``(n_steps + 1, *batch, d)`` where
+``batch`` is the broadcast of ``w0``'s batch shape with the parameters' shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from samlib._validation import as_count, as_param, as_points, batch_param
+
+Grad = Callable[[np.ndarray], np.ndarray]
+
+__all__ = [
+    "DivergenceError",
+    "gd_step",
+    "noisy_gd_step",
+    "normalize",
+    "run_gd",
+    "run_noisy_gd",
+    "run_sam",
+    "run_usam",
+    "sam_ascent_point",
+    "sam_step",
+    "usam_step",
+]
+
+
+class DivergenceError(ValueError):
+    """The iterates left the range of finite floating-point numbers."""
+
+
+def normalize(g: np.ndarray) -> np.ndarray:
+    """Unit vector ``g / ‖g‖`` along the last axis, with ``0 / ‖0‖ := 0``.
+
+    SAM's perturbation ``ρ ∇ℓ(w)/‖∇ℓ(w)‖`` (eq. 2) is undefined where the gradient
+    vanishes. samlib defines it as zero there, so at a stationary point SAM takes the
+    plain gradient step ``-η∇ℓ(w) = 0`` and stays put. The norm is computed after
+    rescaling by the largest entry, so tiny gradients (``1e-200``) still normalise
+    correctly instead of underflowing to zero.
+
+    Parameters
+    ----------
+    g : ndarray, shape (..., d)
+
+    Returns
+    -------
+    ndarray, shape (..., d)
+        Rows of unit norm, or zero rows where ``g`` is zero.
+    """
+    g = np.asarray(g, dtype=float)
+    scale = np.max(np.abs(g), axis=-1, keepdims=True)
+    safe_scale = np.where(scale > 0, scale, 1.0)
+    scaled = g / safe_scale
+    norm = np.linalg.norm(scaled, axis=-1, keepdims=True)
+    return np.where(norm > 0, scaled / np.where(norm > 0, norm, 1.0), 0.0)
+
+
+def _checked_grad(grad: Grad, w: np.ndarray) -> np.ndarray:
+    if not callable(grad):
+        raise TypeError(f"grad must be a callable w -> ∇ℓ(w), got {grad!r}")
+    g = np.asarray(grad(w), dtype=float)
+    if g.shape != w.shape:
+        raise ValueError(
+            f"grad(w) must return an array of the same shape as w {w.shape}, "
+            f"got {g.shape}"
+        )
+    return g
+
+
+def _sam_update(w, grad, eta, rho):
+    ascent = w + rho * normalize(grad(w))
+    return w - eta * grad(ascent)
+
+
+def _usam_update(w, grad, eta, rho):
+    return w - eta * grad(w + rho * grad(w))
+
+
+def _gd_update(w, grad, eta):
+    return w - eta * grad(w)
+
+
+def _prepare(w, grad, **params):
+    """Validate ``w`` and the parameters once; return them ready to broadcast."""
+    w = as_points(w)
+    _checked_grad(grad, w)
+    out = {}
+    for name, (value, positive) in params.items():
+        checked = as_param(value, name, positive=positive, nonneg=not positive)
+        out[name] = batch_param(checked, w, name)
+    return w, out
+
+
+def sam_ascent_point(w, grad: Grad, rho):
+    """The perturbed point ``w + ρ ∇ℓ(w)/‖∇ℓ(w)‖`` where SAM evaluates its gradient.
+
+    It maximises the first-order model of ℓ over the ball ``‖ε‖ ≤ ρ``, the inner
+    problem of the minimax formulation (1) (Chapter 1).
+
+    Parameters
+    ----------
+    w : array_like, shape (d,) or (..., d)
+    grad : callable
+        ``grad(w)`` returns ∇ℓ(w) with the shape of ``w``.
+    rho : float or array_like
+        Neighbourhood radius ρ ≥ 0.
+    """
+    w, p = _prepare(w, grad, rho=(rho, False))
+    return w + p["rho"] * normalize(grad(w))
+
+
+def sam_step(w, grad: Grad, eta, rho):
+    """One SAM step, eq. (2): ``w - η ∇ℓ(w + ρ ∇ℓ(w)/‖∇ℓ(w)‖)``.
+
+    Parameters
+    ----------
+    w : array_like, shape (d,) or (..., d)
+        Current point(s).
+    grad : callable
+        ``grad(w)`` returns ∇ℓ(w) with the shape of ``w`` (batched).
+    eta : float or array_like
+        Step size η > 0, scalar or broadcastable against ``w.shape[:-1]``.
+    rho : float or array_like
+        Neighbourhood radius ρ ≥ 0 (ρ = 0 is gradient descent).
+
+    Returns
+    -------
+    ndarray
+        The next point(s). Where ∇ℓ(w) = 0 the perturbation is defined as zero
+        (see :func:`normalize`), so a stationary point is a fixed point.
+
+    Examples
+    --------
+    >>> from samlib import Quadratic, sam_step
+    >>> sam_step([0.0, 1.0], Quadratic([1.0, 0.5]).grad, eta=0.2, rho=1.0)
+    array([0. , 0.8])
+    """
+    w, p = _prepare(w, grad, eta=(eta, True), rho=(rho, False))
+    return _sam_update(w, grad, p["eta"], p["rho"])
+
+
+def usam_step(w, grad: Grad, eta, rho):
+    """One step of unnormalised SAM: ``w - η ∇ℓ(w + ρ ∇ℓ(w))``.
+
+    The variant without the normalisation of eq. (2); Chapter 7 compares the two.
+    Parameters as in :func:`sam_step`.
+    """
+    w, p = _prepare(w, grad, eta=(eta, True), rho=(rho, False))
+    return _usam_update(w, grad, p["eta"], p["rho"])
+
+
+def gd_step(w, grad: Grad, eta):
+    """One gradient-descent step ``w - η ∇ℓ(w)`` (SAM with ρ = 0)."""
+    w, p = _prepare(w, grad, eta=(eta, True))
+    return _gd_update(w, grad, p["eta"])
+
+
+def noisy_gd_step(w, grad: Grad, eta, sigma, rng: np.random.Generator):
+    """One step of GD with Gaussian gradient noise, ``w - η (∇ℓ(w) + σ ξ)``.
+
+    ``ξ ~ N(0, I)`` is drawn from ``rng``; this is the SGD of Section 6 (Figure 5).
+    """
+    w, p = _prepare(w, grad, eta=(eta, True), sigma=(sigma, False))
+    shape = np.broadcast_shapes(w.shape, np.shape(p["eta"]), np.shape(p["sigma"]))
+    return _gd_update(w, grad, p["eta"]) - p["eta"] * p["sigma"] * rng.standard_normal(
+        shape
+    )
+
+
+def _run(update, w0, grad, n_steps, allow_divergence, params, noise=None):
+    n_steps = as_count(n_steps, "n_steps")
+    w0, p = _prepare(w0, grad, **params)
+    batch = np.broadcast_shapes(w0.shape[:-1], *(np.shape(v)[:-1] for v in p.values()))
+    w = np.broadcast_to(w0, (*batch, w0.shape[-1])).astype(float)
+    trajectory = np.empty((n_steps + 1, *w.shape))
+    trajectory[0] = w
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(n_steps):
+            w = update(w, grad, **p)
+            if noise is not None:
+                w = w - noise(w.shape, **p)
+            trajectory[t + 1] = w
+    finite = np.all(np.isfinite(trajectory.reshape(n_steps + 1, -1)), axis=1)
+    if not allow_divergence and not finite.all():
+        first = int(np.argmin(finite))
+        raise DivergenceError(
+            f"the iterates diverged (non-finite) at step {first}; the step size "
+            "is too large for this loss (e.g. η ≥ 2/λ1 on a quadratic). Pass "
+            "allow_divergence=True to keep the non-finite trajectory."
+        )
+    return trajectory
+
+
+def run_sam(grad: Grad, w0, eta, rho, n_steps: int, *, allow_divergence=False):
+    """Iterate SAM, eq. (2), for ``n_steps`` steps.
+
+    Parameters
+    ----------
+    grad : callable
+        Batched gradient ``grad(w) -> ∇ℓ(w)``.
+    w0 : array_like, shape (d,) or (..., d)
+        Starting point(s).
+    eta, rho : float or array_like
+        Step size η > 0 and radius ρ ≥ 0, broadcastable against ``w0.shape[:-1]``.
+    n_steps : int
+        Number of steps.
+    allow_divergence : bool
+        If False (default) a trajectory that overflows raises :class:`DivergenceError`
+        naming the step; if True it is returned with its non-finite entries.
+
+    Returns
+    -------
+    ndarray, shape (n_steps + 1, *batch, d)
+        ``w_0, w_1, ..., w_n``.
+
+    Examples
+    --------
+    Theorem 2: from almost any start SAM on a quadratic ends on the 2-cycle
+    ``±ηρλ1/(2 - ηλ1) e1``; here ``0.2/1.8 = 0.111...``.
+
+    >>> import numpy as np
+    >>> from samlib import Quadratic, run_sam
+    >>> path = run_sam(Quadratic([1.0, 0.5]).grad, [2.0, 2.0], 0.2, 1.0, 400)
+    >>> np.abs(path[-2:]).round(4)
+    array([[0.1111, 0.    ],
+           [0.1111, 0.    ]])
+    >>> bool(np.isclose(path[-2, 0], -path[-1, 0], rtol=1e-12))
+    True
+    """
+    return _run(
+        _sam_update,
+        w0,
+        grad,
+        n_steps,
+        allow_divergence,
+        {"eta": (eta, True), "rho": (rho, False)},
+    )
+
+
+def run_usam(grad: Grad, w0, eta, rho, n_steps: int, *, allow_divergence=False):
+    """Iterate unnormalised SAM (:func:`usam_step`). Arguments as in :func:`run_sam`."""
+    return _run(
+        _usam_update,
+        w0,
+        grad,
+        n_steps,
+        allow_divergence,
+        {"eta": (eta, True), "rho": (rho, False)},
+    )
+
+
+def run_gd(grad: Grad, w0, eta, n_steps: int, *, allow_divergence=False):
+    """Iterate gradient descent. Arguments as in :func:`run_sam` without ``rho``."""
+    return _run(_gd_update, w0, grad, n_steps, allow_divergence, {"eta": (eta, True)})
+
+
+def run_noisy_gd(
+    grad: Grad, w0, eta, sigma, n_steps: int, seed, *, allow_divergence=False
+):
+    """Iterate GD with Gaussian gradient noise, the SGD of Section 6 (Figure 5).
+
+    ``w_{t+1} = w_t - η (∇ℓ(w_t) + σ ξ_t)`` with ``ξ_t ~ N(0, I)`` independent.
+
+    Parameters
+    ----------
+    grad, w0, eta, n_steps, allow_divergence
+        As in :func:`run_sam`.
+    sigma : float or array_like
+        Noise scale σ ≥ 0; the paper uses ``σ = ρ/(2 - η)``.
+    seed : int or numpy.random.Generator
+        Seed of ``numpy.random.default_rng``; the same seed gives the same path.
+    """
+    if seed is None or isinstance(seed, bool):
+        raise TypeError(
+            "seed must be an int or a numpy Generator: explicit seeds keep runs "
+            "reproducible"
+        )
+    rng = np.random.default_rng(seed)
+
+    def noise(shape, eta, sigma):
+        return eta * sigma * rng.standard_normal(shape)
+
+    return _run(
+        lambda w, grad, eta, sigma: _gd_update(w, grad, eta),
+        w0,
+        grad,
+        n_steps,
+        allow_divergence,
+        {"eta": (eta, True), "sigma": (sigma, False)},
+        noise=noise,
+    )

@@ -1,0 +1,148 @@
+"""Live explorers: ipywidgets controls backed by samlib (ipywidgets imported lazily).
+
+An :class:`Explorer` couples a matplotlib figure with an ``update(**params)`` function
+that redraws it. Invalid parameter values (a step size beyond the stable range, a
+diverging run) show the ``ValueError``'s message under the controls instead of a
+traceback, and the last valid picture stays on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["Control", "Explorer"]
+
+
+@dataclass(frozen=True)
+class Control:
+    """A slider: ``value`` in ``[min, max]`` by ``step``, log scale if ``log``."""
+
+    value: float
+    min: float
+    max: float
+    step: float | None = None
+    label: str = ""
+    log: bool = False
+    integer: bool = False
+
+    def build(self, name: str):
+        import ipywidgets as w
+
+        description = self.label or name
+        style = {"description_width": "initial"}
+        layout = w.Layout(width="min(100%, 420px)")
+        if self.integer:
+            return w.IntSlider(
+                value=int(self.value),
+                min=int(self.min),
+                max=int(self.max),
+                step=int(self.step or 1),
+                description=description,
+                style=style,
+                layout=layout,
+                continuous_update=False,
+            )
+        if self.log:
+            import math
+
+            return w.FloatLogSlider(
+                value=self.value,
+                base=10,
+                min=math.log10(self.min),
+                max=math.log10(self.max),
+                step=self.step or 0.05,
+                description=description,
+                style=style,
+                layout=layout,
+                continuous_update=False,
+            )
+        return w.FloatSlider(
+            value=self.value,
+            min=self.min,
+            max=self.max,
+            step=self.step or (self.max - self.min) / 100,
+            description=description,
+            style=style,
+            layout=layout,
+            continuous_update=False,
+            readout_format=".3g",
+        )
+
+
+class Explorer:
+    """A figure, an ``update`` function and the controls that drive it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure that ``update`` redraws.
+    update : callable
+        ``update(**params)`` changes ``fig`` in place; it may return a short status
+        string (shown under the figure) and may raise ``ValueError`` for parameter
+        values it cannot handle.
+    controls : dict of str to Control
+        The sliders, keyed by ``update``'s keyword names.
+
+    Notes
+    -----
+    :meth:`update` works without ipywidgets (tests and benchmarks call it headless);
+    :meth:`widget` builds the interactive version.
+    """
+
+    def __init__(self, fig, update: Callable[..., str | None], controls: dict):
+        self.fig = fig
+        self._update = update
+        self.controls = dict(controls)
+        self.params = {name: c.value for name, c in self.controls.items()}
+        self.message = ""
+        self.ok = True
+        self.update()
+
+    def update(self, **changes) -> str:
+        """Redraw with ``changes`` applied; returns the status or error message."""
+        params = {**self.params, **changes}
+        try:
+            status = self._update(**params) or ""
+        except ValueError as err:
+            self.ok = False
+            self.message = f"Cannot draw these settings: {err}"
+        else:
+            self.ok = True
+            self.params = params
+            self.message = status
+        return self.message
+
+    def widget(self):
+        """The interactive version: sliders, the figure and a message line."""
+        import ipywidgets as w
+        from IPython.display import display
+
+        output = w.Output()
+        note = w.HTML()
+        sliders = {name: c.build(name) for name, c in self.controls.items()}
+
+        def show():
+            note.value = (
+                f"<b style='color:#D55E00'>{self.message}</b>"
+                if not self.ok
+                else f"<span>{self.message}</span>"
+            )
+            with output:
+                output.clear_output(wait=True)
+                display(self.fig)
+
+        def on_change(change):
+            self.update(**{name: s.value for name, s in sliders.items()})
+            show()
+
+        for slider in sliders.values():
+            slider.observe(on_change, names="value")
+        show()
+        return w.VBox(
+            [
+                w.HBox(list(sliders.values()), layout=w.Layout(flex_flow="row wrap")),
+                note,
+                output,
+            ]
+        )
