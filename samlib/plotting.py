@@ -136,11 +136,13 @@ def jshtml_sweep(fig, update, frames, *, interval: int = 400, default_mode="loop
     Returns an ``IPython.display.HTML`` object holding the animation, and closes
     ``fig`` so that it is not shown twice.
     """
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
     animation = FuncAnimation(fig, update, frames=list(frames), interval=interval)
-    html = animation.to_jshtml(default_mode=default_mode)
+    with mpl.rc_context({"savefig.dpi": "figure"}):  # frames at the figure's own dpi
+        html = animation.to_jshtml(default_mode=default_mode)
     plt.close(fig)
     return HTML(html)

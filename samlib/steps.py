@@ -57,23 +57,33 @@ def normalize(g: np.ndarray) -> np.ndarray:
         Rows of unit norm, or zero rows where ``g`` is zero.
     """
     g = np.asarray(g, dtype=float)
+    norm = np.sqrt(np.einsum("...i,...i->...", g, g))[..., None]
+    safe = (norm > 1e-150) & (norm < 1e150)
+    if np.all(safe):  # the common case: one pass for the norm, one for the division
+        return g / norm
     scale = np.max(np.abs(g), axis=-1, keepdims=True)
-    safe_scale = np.where(scale > 0, scale, 1.0)
-    scaled = g / safe_scale
-    norm = np.linalg.norm(scaled, axis=-1, keepdims=True)
-    return np.where(norm > 0, scaled / np.where(norm > 0, norm, 1.0), 0.0)
+    scaled = g / np.where(scale > 0, scale, 1.0)
+    scaled_norm = np.linalg.norm(scaled, axis=-1, keepdims=True)
+    return np.where(
+        scaled_norm > 0, scaled / np.where(scaled_norm > 0, scaled_norm, 1.0), 0.0
+    )
 
 
-def _checked_grad(grad: Grad, w: np.ndarray) -> np.ndarray:
+def _shape_checked(grad: Grad) -> Grad:
+    """Wrap ``grad`` so that a result of the wrong shape raises a clear error."""
     if not callable(grad):
         raise TypeError(f"grad must be a callable w -> ∇ℓ(w), got {grad!r}")
-    g = np.asarray(grad(w), dtype=float)
-    if g.shape != w.shape:
-        raise ValueError(
-            f"grad(w) must return an array of the same shape as w {w.shape}, "
-            f"got {g.shape}"
-        )
-    return g
+
+    def checked(w):
+        g = np.asarray(grad(w), dtype=float)
+        if g.shape != w.shape:
+            raise ValueError(
+                f"grad(w) must return an array of the same shape as w {w.shape}, "
+                f"got {g.shape}"
+            )
+        return g
+
+    return checked
 
 
 def _sam_update(w, grad, eta, rho):
@@ -90,14 +100,13 @@ def _gd_update(w, grad, eta):
 
 
 def _prepare(w, grad, **params):
-    """Validate ``w`` and the parameters once; return them ready to broadcast."""
+    """Validate ``w``, ``grad`` and the parameters once; return them ready to use."""
     w = as_points(w)
-    _checked_grad(grad, w)
     out = {}
     for name, (value, positive) in params.items():
         checked = as_param(value, name, positive=positive, nonneg=not positive)
         out[name] = batch_param(checked, w, name)
-    return w, out
+    return w, _shape_checked(grad), out
 
 
 def sam_ascent_point(w, grad: Grad, rho):
@@ -114,7 +123,7 @@ def sam_ascent_point(w, grad: Grad, rho):
     rho : float or array_like
         Neighbourhood radius ρ ≥ 0.
     """
-    w, p = _prepare(w, grad, rho=(rho, False))
+    w, grad, p = _prepare(w, grad, rho=(rho, False))
     return w + p["rho"] * normalize(grad(w))
 
 
@@ -144,7 +153,7 @@ def sam_step(w, grad: Grad, eta, rho):
     >>> sam_step([0.0, 1.0], Quadratic([1.0, 0.5]).grad, eta=0.2, rho=1.0)
     array([0. , 0.8])
     """
-    w, p = _prepare(w, grad, eta=(eta, True), rho=(rho, False))
+    w, grad, p = _prepare(w, grad, eta=(eta, True), rho=(rho, False))
     return _sam_update(w, grad, p["eta"], p["rho"])
 
 
@@ -154,13 +163,13 @@ def usam_step(w, grad: Grad, eta, rho):
     The variant without the normalisation of eq. (2); Chapter 7 compares the two.
     Parameters as in :func:`sam_step`.
     """
-    w, p = _prepare(w, grad, eta=(eta, True), rho=(rho, False))
+    w, grad, p = _prepare(w, grad, eta=(eta, True), rho=(rho, False))
     return _usam_update(w, grad, p["eta"], p["rho"])
 
 
 def gd_step(w, grad: Grad, eta):
     """One gradient-descent step ``w - η ∇ℓ(w)`` (SAM with ρ = 0)."""
-    w, p = _prepare(w, grad, eta=(eta, True))
+    w, grad, p = _prepare(w, grad, eta=(eta, True))
     return _gd_update(w, grad, p["eta"])
 
 
@@ -169,7 +178,7 @@ def noisy_gd_step(w, grad: Grad, eta, sigma, rng: np.random.Generator):
 
     ``ξ ~ N(0, I)`` is drawn from ``rng``; this is the SGD of Section 6 (Figure 5).
     """
-    w, p = _prepare(w, grad, eta=(eta, True), sigma=(sigma, False))
+    w, grad, p = _prepare(w, grad, eta=(eta, True), sigma=(sigma, False))
     shape = np.broadcast_shapes(w.shape, np.shape(p["eta"]), np.shape(p["sigma"]))
     return _gd_update(w, grad, p["eta"]) - p["eta"] * p["sigma"] * rng.standard_normal(
         shape
@@ -178,7 +187,7 @@ def noisy_gd_step(w, grad: Grad, eta, sigma, rng: np.random.Generator):
 
 def _run(update, w0, grad, n_steps, allow_divergence, params, noise=None):
     n_steps = as_count(n_steps, "n_steps")
-    w0, p = _prepare(w0, grad, **params)
+    w0, grad, p = _prepare(w0, grad, **params)
     batch = np.broadcast_shapes(w0.shape[:-1], *(np.shape(v)[:-1] for v in p.values()))
     w = np.broadcast_to(w0, (*batch, w0.shape[-1])).astype(float)
     trajectory = np.empty((n_steps + 1, *w.shape))
