@@ -176,6 +176,11 @@ class Theorem21Prediction:
 
         ``ηρ²((1 + ηλ1)³ρ/6 + 2(2λ1 + Bρ)η) B`` for a loss whose third derivative is
         B-Lipschitz; the theorem assumes ``Bηρ ≤ 1``.
+
+        The theorem states only that D³ℓ is B-Lipschitz, but its proof also uses
+        ``‖D³ℓ‖ ≤ B`` near ``w_z`` (through ``‖∇ℓ(w_t) - s β1 e1‖ ≤ Bβ1²/(2λ1²)``):
+        for a cubic loss (D³ℓ constant, so B = 0 is Lipschitz) the error is of order
+        ``η²ρ²‖D³ℓ‖``, not 0. Take B at least the larger of the two constants.
         """
         B = as_param(B, "B", nonneg=True)
         eta, rho, lam1 = self.eta, self.rho, self.lam1
@@ -229,7 +234,7 @@ def theorem21_prediction(
         raise ValueError(f"wz must be one point of shape (d,), got shape {wz.shape}")
     eta = as_param(eta, "eta", positive=True)
     rho = as_param(rho, "rho", positive=True)
-    if s not in (1, -1):
+    if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s not in (1, -1):
         raise ValueError(f"s must be +1 or -1, got {s!r}")
     g = np.asarray(objective.grad(wz), dtype=float)
     if not np.linalg.norm(g) <= grad_tol:

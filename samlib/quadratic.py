@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import as_eigenvalues, as_param, as_points
+from samlib._validation import as_eigenvalues, as_param, as_points, batch_param
 from samlib.objective import Objective
 from samlib.steps import normalize
 
@@ -83,8 +83,8 @@ class Quadratic:
         (:func:`samlib.normalize`), the point stays at 0.
         """
         w = as_points(w, d=self.d)
-        eta = as_param(eta, "eta", positive=True)
-        rho = as_param(rho, "rho", nonneg=True)
+        eta = batch_param(as_param(eta, "eta", positive=True), w, "eta")
+        rho = batch_param(as_param(rho, "rho", nonneg=True), w, "rho")
         lw = self.lams * w
         return w - eta * self.lams * w - eta * rho * self.lams * normalize(lw)
 
@@ -287,6 +287,19 @@ def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
         raise ValueError(
             "Theorem 3 assumes ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2} = "
             f"{eps_max:.6g}, got ε = {eps:.6g}"
+        )
+    if not q <= R**2:
+        raise ValueError(
+            f"‖w0‖ ≤ R and w0,1² ≥ q need q ≤ R², got q = {q:.6g} > R² = {R**2:.6g}"
+        )
+    ball_volume = math.exp(
+        (d / 2) * math.log(math.pi) + d * math.log(R) - math.lgamma(d / 2 + 1)
+    )
+    if not A * ball_volume >= 1 - delta:
+        raise ValueError(
+            "a density bounded by A puts mass at most A·vol(ball of radius R) in "
+            f"‖w0‖ ≤ R, so A ≥ (1 - δ)/vol = {(1 - delta) / ball_volume:.6g} is "
+            f"needed, got A = {A:.6g}"
         )
     gap = lam1**2 / lams[1] ** 2 - 1 if d > 1 else math.inf
     mu = min(eta * lamd, gap)

@@ -192,20 +192,26 @@ def _run(update, w0, grad, n_steps, allow_divergence, params, noise=None):
     w = np.broadcast_to(w0, (*batch, w0.shape[-1])).astype(float)
     trajectory = np.empty((n_steps + 1, *w.shape))
     trajectory[0] = w
+    diverged = np.zeros((*w.shape[:-1], 1), dtype=bool)
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n_steps):
-            w = update(w, grad, **p)
+            # rows that already diverged are fed a harmless 0 and stay NaN
+            w = update(np.where(diverged, 0.0, w) if diverged.any() else w, grad, **p)
             if noise is not None:
                 w = w - noise(w.shape, **p)
+            new = ~np.isfinite(w).all(axis=-1, keepdims=True)
+            if new.any():
+                if not allow_divergence:
+                    raise DivergenceError(
+                        f"the iterates diverged (non-finite) at step {t + 1}; the "
+                        "step size is too large for this loss (e.g. η ≥ 2/λ1 on a "
+                        "quadratic). Pass allow_divergence=True to keep the run, "
+                        "with NaN rows from the step where they diverged."
+                    )
+                diverged |= new
+            if diverged.any():
+                w = np.where(diverged, np.nan, w)
             trajectory[t + 1] = w
-    finite = np.all(np.isfinite(trajectory.reshape(n_steps + 1, -1)), axis=1)
-    if not allow_divergence and not finite.all():
-        first = int(np.argmin(finite))
-        raise DivergenceError(
-            f"the iterates diverged (non-finite) at step {first}; the step size "
-            "is too large for this loss (e.g. η ≥ 2/λ1 on a quadratic). Pass "
-            "allow_divergence=True to keep the non-finite trajectory."
-        )
     return trajectory
 
 
@@ -224,7 +230,8 @@ def run_sam(grad: Grad, w0, eta, rho, n_steps: int, *, allow_divergence=False):
         Number of steps.
     allow_divergence : bool
         If False (default) a trajectory that overflows raises :class:`DivergenceError`
-        naming the step; if True it is returned with its non-finite entries.
+        naming the step; if True the run goes on and the rows that diverged are NaN
+        from the step where they left the finite range.
 
     Returns
     -------

@@ -8,6 +8,7 @@ traceback, and the last valid picture stays on screen.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -123,10 +124,11 @@ class Explorer:
         sliders = {name: c.build(name) for name, c in self.controls.items()}
 
         def show():
+            text = html.escape(self.message)
             note.value = (
-                f"<b style='color:#D55E00'>{self.message}</b>"
+                f"<b style='color:#D55E00'>{text}</b>"
                 if not self.ok
-                else f"<span>{self.message}</span>"
+                else f"<span>{text}</span>"
             )
             with output:
                 output.clear_output(wait=True)

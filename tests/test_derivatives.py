@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from samlib import J, Quadratic, grad_J, hess_J
 from samlib.objectives import paper_objective, product_loss, quadratic_objective
 
-PROPERTY = settings(max_examples=25, deadline=None, derandomize=True, database=None)
+PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=None)
 
 # A central difference with step h has truncation error h²/6 |f'''| and round-off
 # about eps |f| / h; h = 1e-5 balances them near 1e-10 for the O(1) scales used here.

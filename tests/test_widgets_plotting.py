@@ -1,0 +1,232 @@
+"""samlib.widgets (headless) and samlib.plotting on the Agg backend."""
+
+import re
+
+import ipywidgets
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.contour import ContourSet
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
+from matplotlib.text import Annotation
+
+from samlib import Quadratic, run_gd, sam_ascent_point
+from samlib.objectives import paper_objective
+from samlib.plotting import (
+    PALETTE,
+    contour_grid,
+    jshtml_sweep,
+    plot_ascent,
+    plot_contours,
+    plot_path,
+    use_book_style,
+)
+from samlib.widgets import Control, Explorer
+
+
+@pytest.fixture
+def fig_ax():
+    fig, ax = plt.subplots(figsize=(3, 2), dpi=50)
+    yield fig, ax
+    plt.close(fig)
+
+
+def test_the_backend_is_headless():
+    assert matplotlib.get_backend().lower() == "agg"
+
+
+# --------------------------------------------------------------------------------------
+# Explorer
+
+
+def make_explorer(fig, ax):
+    """An explorer that draws GD on ½w² for a step size η; η ≥ 2 diverges and the
+    update raises samlib's DivergenceError (a ValueError)."""
+    (line,) = ax.plot([], [])
+    calls = []
+
+    def update(eta, n_steps):
+        calls.append((eta, n_steps))
+        path = run_gd(lambda w: np.asarray(w, dtype=float).copy(), [1.0], eta, 2000)
+        path = path[: int(n_steps) + 1, 0]
+        line.set_data(np.arange(path.size), path)
+        return f"final |w| = {abs(path[-1]):.3g}"
+
+    controls = {
+        "eta": Control(0.5, 0.01, 3.0, label="η", log=True),
+        "n_steps": Control(10, 1, 50, integer=True),
+    }
+    return Explorer(fig, update, controls), line, calls
+
+
+def test_explorer_draws_once_on_construction(fig_ax):
+    explorer, line, calls = make_explorer(*fig_ax)
+    assert calls == [(0.5, 10)]
+    assert explorer.ok and explorer.params == {"eta": 0.5, "n_steps": 10}
+    assert explorer.message == f"final |w| = {0.5**10:.3g}"
+    np.testing.assert_allclose(line.get_ydata(), 0.5 ** np.arange(11))
+
+
+def test_explorer_update_with_valid_values_redraws(fig_ax):
+    fig, ax = fig_ax
+    explorer, line, _ = make_explorer(fig, ax)
+    status = explorer.update(eta=0.25, n_steps=5)
+    assert status == f"final |w| = {0.75**5:.3g}" == explorer.message
+    assert explorer.ok and explorer.params == {"eta": 0.25, "n_steps": 5}
+    np.testing.assert_allclose(line.get_ydata(), 0.75 ** np.arange(6))
+    fig.canvas.draw()  # the figure renders headless
+    # partial updates keep the other parameters
+    explorer.update(n_steps=3)
+    assert explorer.params == {"eta": 0.25, "n_steps": 3}
+
+
+def test_explorer_update_with_bad_values_keeps_the_last_picture(fig_ax):
+    explorer, line, _ = make_explorer(*fig_ax)
+    explorer.update(eta=0.25, n_steps=5)
+    before = np.array(line.get_ydata())
+    status = explorer.update(eta=2.5)  # GD on ½w² diverges for η > 2
+    assert status.startswith("Cannot draw these settings")
+    assert "diverged" in status and "step" in status
+    assert not explorer.ok
+    assert explorer.params == {"eta": 0.25, "n_steps": 5}
+    np.testing.assert_array_equal(line.get_ydata(), before)
+    # a good value afterwards recovers
+    assert explorer.update(eta=0.5).startswith("final")
+    assert explorer.ok and explorer.params["eta"] == 0.5
+
+
+def test_explorer_does_not_swallow_other_errors(fig_ax):
+    fig, _ = fig_ax
+
+    def update(x):
+        if x > 1:
+            raise KeyError("not a parameter problem")
+
+    explorer = Explorer(fig, update, {"x": Control(0.5, 0.0, 2.0)})
+    assert explorer.message == ""
+    with pytest.raises(KeyError):
+        explorer.update(x=1.5)
+
+
+def test_control_build_makes_the_right_sliders():
+    s = Control(10, 1, 50, integer=True, label="steps").build("n")
+    assert isinstance(s, ipywidgets.IntSlider)
+    assert (s.value, s.min, s.max, s.step) == (10, 1, 50, 1)
+    assert s.description == "steps" and s.continuous_update is False
+
+    s = Control(0.1, 0.001, 10.0, log=True).build("eta")
+    assert isinstance(s, ipywidgets.FloatLogSlider)
+    assert s.base == 10 and s.description == "eta"
+    assert s.min == pytest.approx(-3.0) and s.max == pytest.approx(1.0)
+    assert s.value == pytest.approx(0.1)
+
+    s = Control(0.5, 0.0, 2.0).build("rho")
+    assert type(s) is ipywidgets.FloatSlider
+    assert (s.value, s.min, s.max) == (0.5, 0.0, 2.0)
+    assert s.step == pytest.approx(0.02)  # (max - min)/100 by default
+    assert Control(0.5, 0.0, 2.0, step=0.25).build("rho").step == 0.25
+
+
+def test_explorer_widget_shows_the_message_for_bad_slider_values(fig_ax, capsys):
+    explorer, _, _ = make_explorer(*fig_ax)
+    box = explorer.widget()
+    sliders, note, output = box.children
+    assert isinstance(output, ipywidgets.Output)
+    eta_slider, steps_slider = sliders.children
+    assert isinstance(eta_slider, ipywidgets.FloatLogSlider)
+    assert isinstance(steps_slider, ipywidgets.IntSlider)
+    eta_slider.value = 2.5
+    assert "Cannot draw these settings" in note.value
+    assert explorer.params["eta"] == 0.5
+    eta_slider.value = 0.25
+    assert "Cannot draw" not in note.value and "final" in note.value
+    assert explorer.params["eta"] == pytest.approx(0.25)
+    capsys.readouterr()  # outside a kernel, display() prints the figure's repr
+
+
+# --------------------------------------------------------------------------------------
+# plotting
+
+
+def test_contour_grid_evaluates_the_loss_on_the_grid():
+    q = Quadratic([1.0, 0.5])
+    X, Y, Z = contour_grid(q.value, (-1, 2), (-3, 1), n=7)
+    assert X.shape == Y.shape == Z.shape == (7, 7)
+    np.testing.assert_allclose(X[0], np.linspace(-1, 2, 7))
+    np.testing.assert_allclose(Y[:, 0], np.linspace(-3, 1, 7))
+    np.testing.assert_allclose(Z, 0.5 * X**2 + 0.25 * Y**2, rtol=1e-14)
+
+
+@pytest.mark.parametrize("filled", [False, True])
+def test_plot_contours_returns_a_contour_set(fig_ax, filled):
+    fig, ax = fig_ax
+    artist = plot_contours(
+        ax, paper_objective().value, (-2, 2), (-1, 3), levels=8, n=41, filled=filled
+    )
+    assert isinstance(artist, ContourSet)
+    assert artist.filled == filled
+    assert artist in ax.get_children()
+    assert ax.get_xlim() == (-2, 2) and ax.get_ylim() == (-1, 3)
+    assert ax.get_aspect() == 1.0
+    fig.canvas.draw()
+
+
+def test_plot_path_returns_the_line(fig_ax):
+    fig, ax = fig_ax
+    path = run_gd(Quadratic([1.0, 0.5]).grad, [2.0, 2.0], 0.2, 10)
+    line = plot_path(ax, path, color=PALETTE["gd"], label="GD")
+    assert isinstance(line, Line2D) and line in ax.lines
+    np.testing.assert_array_equal(line.get_xdata(), path[:, 0])
+    np.testing.assert_array_equal(line.get_ydata(), path[:, 1])
+    assert line.get_label() == "GD" and line.get_marker() == "o"
+    assert matplotlib.colors.same_color(line.get_color(), PALETTE["gd"])
+    fig.canvas.draw()
+
+
+def test_plot_ascent_draws_the_arrow_and_the_ball(fig_ax):
+    fig, ax = fig_ax
+    q = Quadratic([1.0, 0.5])
+    w, rho = np.array([1.0, 2.0]), 0.7
+    arrow, ball = plot_ascent(ax, w, q.grad, rho)
+    assert isinstance(arrow, Annotation) and isinstance(ball, Circle)
+    # the tip is w + ρ∇ℓ/‖∇ℓ‖ with ∇ℓ = (1, 1)
+    tip = w + rho * np.array([1.0, 1.0]) / np.sqrt(2)
+    np.testing.assert_allclose(arrow.xy, tip, rtol=1e-14)
+    np.testing.assert_allclose(arrow.xy, sam_ascent_point(w, q.grad, rho))
+    np.testing.assert_allclose(arrow.xyann, w)
+    np.testing.assert_allclose(ball.center, w)
+    assert ball.radius == rho and ball in ax.patches
+    arrow2, ball2 = plot_ascent(ax, w, q.grad, rho, show_ball=False)
+    assert ball2 is None and isinstance(arrow2, Annotation)
+    fig.canvas.draw()
+
+
+def test_jshtml_sweep_has_one_frame_per_value():
+    fig, ax = plt.subplots(figsize=(2, 1.5), dpi=30)
+    (line,) = ax.plot([0, 1], [0, 0])
+    seen = []
+
+    def update(value):
+        seen.append(value)
+        line.set_ydata([0, value])
+        return (line,)
+
+    values = [0.1, 0.4, 0.7, 1.0, 1.3]
+    html = jshtml_sweep(fig, update, values, interval=100)
+    data = html.data
+    assert data.count("data:image/png;base64") == len(values)
+    frame_ids = {int(i) for i in re.findall(r"frames\[(\d+)\]\s*=", data)}
+    assert frame_ids == set(range(len(values)))
+    assert set(values) <= set(seen)
+    assert "loop" in data  # the default mode is a loop
+    assert not plt.fignum_exists(fig.number)  # closed so that it is not shown twice
+
+
+def test_use_book_style_sets_the_palette():
+    with matplotlib.rc_context():
+        use_book_style()
+        cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+        assert cycle[0] == PALETTE["sam"] and cycle[1] == PALETTE["gd"]
+        assert matplotlib.rcParams["axes.spines.top"] is False
