@@ -128,21 +128,34 @@ def plot_ascent(ax, w, grad, rho, *, color=None, show_ball=True):
     return arrow, ball
 
 
-def jshtml_sweep(fig, update, frames, *, interval: int = 400, default_mode="loop"):
+def jshtml_sweep(
+    fig, update, frames, *, interval: int = 400, default_mode="loop", alt=None
+):
     """A JavaScript animation of ``fig`` as ``update(frame)`` runs over ``frames``.
 
     The static companion of a live explorer: it moves in the online book, where no
     Python kernel runs. ``update`` changes the figure's artists for one frame value.
-    Returns an ``IPython.display.HTML`` object holding the animation, and closes
-    ``fig`` so that it is not shown twice.
+    ``alt`` is the animation's alternative text for screen readers (a default names
+    the number of frames). Returns an ``IPython.display.HTML`` object holding the
+    animation, and closes ``fig`` so that it is not shown twice.
     """
+    import html as html_lib
+
     import matplotlib as mpl
     import matplotlib.pyplot as plt
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
-    animation = FuncAnimation(fig, update, frames=list(frames), interval=interval)
+    frames = list(frames)
+    animation = FuncAnimation(fig, update, frames=frames, interval=interval)
     with mpl.rc_context({"savefig.dpi": "figure"}):  # frames at the figure's own dpi
         html = animation.to_jshtml(default_mode=default_mode)
     plt.close(fig)
+    alt = alt or (
+        f"Animation in {len(frames)} frames of the figure as its parameter changes; "
+        "the buttons below it step, play and pause."
+    )
+    html = html.replace(
+        '<img id="_anim_img', f'<img alt="{html_lib.escape(alt)}" id="_anim_img', 1
+    )
     return HTML(html)

@@ -147,6 +147,14 @@ def _open(browser, server, page_path, viewport):
     return context, page, report
 
 
+def _images_without_alt(page) -> list[str]:
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('main img'))
+            .filter(img => !(img.getAttribute('alt') || '').trim())
+            .map(img => (img.currentSrc || img.src || img.id || '').slice(0, 80))"""
+    )
+
+
 def _image_problems(page) -> list[str]:
     return page.evaluate(
         """() => Array.from(document.images)
@@ -167,6 +175,8 @@ def test_page_loads_cleanly(browser, server, page_path):
         assert not report.js_errors, report.js_errors
         broken = _image_problems(page)
         assert not broken, f"images that did not decode: {broken}"
+        no_alt = _images_without_alt(page)
+        assert not no_alt, f"images without alt text: {no_alt}"
         if _is_chapter(page_path):
             figures = page.locator("main img").count()
             assert figures >= 1, f"{page_path} shows no figure"

@@ -230,3 +230,17 @@ def test_use_book_style_sets_the_palette():
         cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
         assert cycle[0] == PALETTE["sam"] and cycle[1] == PALETTE["gd"]
         assert matplotlib.rcParams["axes.spines.top"] is False
+
+
+def test_jshtml_sweep_frames_have_the_figure_dpi_and_alt_text():
+    import base64
+
+    with matplotlib.rc_context({"savefig.dpi": 100}):  # as use_book_style sets it
+        fig, ax = plt.subplots(figsize=(5, 3.5), dpi=40)
+        (line,) = ax.plot([0, 1], [0, 1])
+        html = jshtml_sweep(fig, lambda k: line.set_ydata([0, k]), [1, 2], alt="a <b>")
+    data = html.data
+    png = base64.b64decode(re.search(r"data:image/png;base64,([^\"']+)", data)[1])
+    width, height = (int.from_bytes(png[i : i + 4], "big") for i in (16, 20))
+    assert (width, height) == (200, 140)  # 5 x 3.5 inches at the figure's 40 dpi
+    assert 'alt="a &lt;b&gt;"' in data
