@@ -10,7 +10,9 @@ The mathematics of Bartlett, Long & Bousquet (JMLR 2023) as small pure functions
   :func:`hess_J`, :func:`J_stationary_points`, :func:`sign_flip`;
 * Hessian drift (Section 5): :class:`Objective`, :func:`top_eigenpair`,
   :func:`grad_lambda_max`, :func:`theorem21_prediction`;
-* :mod:`samlib.objectives`, :mod:`samlib.plotting`, :mod:`samlib.widgets`.
+* :mod:`samlib.proof` (the quantities of Lemmas 6–20), :mod:`samlib.stability`
+  (edges of stability), :mod:`samlib.objectives`, :mod:`samlib.plotting`,
+  :mod:`samlib.widgets`.
 """
 
 from samlib.drift import (

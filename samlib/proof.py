@@ -1,0 +1,805 @@
+"""The quantities of the proof of Theorem 3 (Section 4 of the paper, Chapter 4).
+
+SAM on ``ℓ(w) = ½ wᵀΛw`` is studied through the gradient ``v_t = Λw_t``, whose
+components follow ``v_{t+1,i} = (1 - ηλi)(‖v_t‖ - γi) v_{t,i}/‖v_t‖``. Each function
+below transcribes one definition, bound or step count of Sections 4.1–4.5, after
+re-deriving it from the paper; where the printed statement has a typo, the docstring
+says so and the function implements the corrected statement (Chapter 4 checks both).
+
+The standing assumption of Section 4 is ``0 < η < 1/(2λ1)``; Lemmas 14–19 also use
+``λ1 > λ2``. Functions whose lemma needs an assumption raise a ``ValueError`` naming
+it. Constants are those of Lemma 5 (:func:`samlib.quadratic_constants`):
+``γi = ηρλi²/(1-ηλi)``, ``βi = ηρλi²/(2-ηλi)``, ``b = ηρλ1²``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from samlib._validation import as_count, as_eigenvalues, as_param, as_points
+from samlib.quadratic import quadratic_constants, require_assumptions
+
+__all__ = [
+    "BallStart",
+    "ball_start_constants",
+    "delta_t",
+    "entry_time",
+    "lemma6_descent_time",
+    "lemma6_log_ratio_bound",
+    "lemma7_Delta",
+    "lemma7_log_inv_Delta_bound",
+    "lemma11_J_range",
+    "lemma11_count_bound",
+    "lemma11_count_bound_J",
+    "lemma11_step_decrease",
+    "lemma13_bound",
+    "lemma14_T1",
+    "lemma14_bad_step_factor",
+    "lemma14_mu",
+    "lemma14_steps",
+    "lemma14_threshold",
+    "lemma16_rhs",
+    "lemma17_eps_max",
+    "lemma17_steps",
+    "lemma18_bound",
+    "lemma18_eps_max",
+    "lemma19_eps_max",
+    "lemma19_steps",
+    "offaxis_ratio",
+    "s_t",
+    "sample_ball",
+    "settling_time",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _scalar(value, name: str, **kwargs) -> float:
+    out = as_param(value, name, **kwargs)
+    if np.ndim(out) != 0:
+        raise ValueError(f"{name} must be a scalar here, got shape {np.shape(out)}")
+    return float(out)
+
+
+def _setup(lams, eta, rho, where: str, *, gap: bool = False):
+    """Validate ``(lams, eta, rho)``; check ``η < 1/(2λ1)`` (and ``λ1 > λ2``)."""
+    lams = as_eigenvalues(lams)
+    eta = _scalar(eta, "eta", positive=True)
+    rho = _scalar(rho, "rho", positive=True)
+    require_assumptions(lams if gap else lams[:1], eta, where=where)
+    return lams, eta, rho, quadratic_constants(lams, eta, rho)
+
+
+def _out(x):
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def _rescaled(v):
+    """``v`` divided by its largest |entry| (rows of zeros kept): the scale-free
+    quantities below then never underflow or overflow when squared."""
+    scale = np.max(np.abs(v), axis=-1, keepdims=True)
+    return v / np.where(scale > 0, scale, 1.0)
+
+
+# ---------------------------------------------------------- Definitions 12 and 15
+
+
+def delta_t(v):
+    """Definition 12: ``δ_t = 1 - |v_{t,1}|/‖v_t‖``, the share of ‖v_t‖ off e1.
+
+    Computed as ``Σ_{i≥2} v_i² / (‖v‖ (‖v‖ + |v_1|))``, which equals the definition
+    and keeps full relative accuracy when δ is tiny (no cancellation in ``1 - ...``).
+
+    Parameters
+    ----------
+    v : array_like, shape (..., d)
+        Gradient(s) ``v = Λw``, e.g. a whole trajectory ``(T, n, d)``.
+
+    Returns
+    -------
+    float or ndarray
+        Values in ``[0, 1]``: 0 when v lies on the e1 axis, 1 when ``v_1 = 0``.
+
+    Examples
+    --------
+    >>> delta_t([3.0, 4.0])
+    0.4
+    """
+    v = _rescaled(as_points(v, name="v"))
+    norm = np.linalg.norm(v, axis=-1)
+    if np.any(norm == 0):
+        raise ValueError("Definition 12 needs v ≠ 0 (δ_t divides by ‖v_t‖)")
+    off = np.sum(v[..., 1:] ** 2, axis=-1)
+    return _out(np.clip(off / (norm * (norm + np.abs(v[..., 0]))), 0.0, 1.0))
+
+
+def s_t(v):
+    """Definition 15: ``s_t = sign(v_{t,1})`` (0 where ``v_{t,1} = 0``).
+
+    Parameters
+    ----------
+    v : array_like, shape (..., d)
+
+    Examples
+    --------
+    >>> s_t([[-0.5, 1.0], [2.0, 0.0]])
+    array([-1.,  1.])
+    """
+    v = as_points(v, name="v")
+    return _out(np.sign(v[..., 0]))
+
+
+def offaxis_ratio(v):
+    """``Σ_{i≥2} v_i² / v_1²``, the quantity Lemmas 6, 13 and 14 track.
+
+    Returns ``inf`` where ``v_1 = 0`` (and ``v`` has another non-zero component).
+
+    Examples
+    --------
+    >>> offaxis_ratio([2.0, 1.0, 1.0])
+    0.5
+    """
+    v = _rescaled(as_points(v, name="v"))
+    off = np.sum(v[..., 1:] ** 2, axis=-1)
+    first = v[..., 0] ** 2
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.where(first > 0, off / np.where(first > 0, first, 1.0), np.inf)
+    ratio = np.where((first == 0) & (off == 0), np.nan, ratio)
+    if np.any(np.isnan(ratio)):
+        raise ValueError("the off-axis ratio needs v ≠ 0")
+    return _out(ratio)
+
+
+def lemma13_bound(v):
+    """Lemma 13: ``δ_t ≤ ½ Σ_{i≥2} v_{t,i}²/v_{t,1}²``.
+
+    The paper states the bound "whenever this bound is at most 1/2", but its proof's
+    inequality ``1 - 1/√(1+α) ≤ α/2`` holds for every ``α ≥ 0``, so the bound holds
+    for all v (it is only informative when it is below 1).
+
+    Examples
+    --------
+    >>> lemma13_bound([2.0, 1.0])
+    0.125
+    """
+    return _out(0.5 * np.asarray(offaxis_ratio(v)))
+
+
+# ------------------------------------------------------------- measured quantities
+
+
+def entry_time(norms, b):
+    """First index t with ``norms[t] ≤ b`` along axis 0 (−1 if there is none).
+
+    With ``norms = ‖v_t‖`` and ``b = ηρλ1²`` this is the ``T0`` of Lemma 6: the step
+    at which SAM enters the absorbing ball of Lemma 5, part 5.
+
+    Parameters
+    ----------
+    norms : array_like, shape (T, ...)
+    b : float
+
+    Examples
+    --------
+    >>> entry_time([[3.0, 0.5], [1.0, 0.4], [0.2, 0.1]], 1.0)
+    array([1, 0])
+    """
+    norms = np.asarray(norms, dtype=float)
+    if norms.ndim == 0:
+        raise ValueError("norms must have a time axis (shape (T, ...))")
+    b = _scalar(b, "b", positive=True)
+    inside = norms <= b
+    first = np.argmax(inside, axis=0)
+    return np.where(inside.any(axis=0), first, -1)
+
+
+def settling_time(dist, eps):
+    """First index t after which ``dist[s] ≤ eps`` for every ``s ≥ t`` (axis 0).
+
+    Returns −1 where the last entry still exceeds ``eps`` (not settled within the
+    horizon). With ``dist`` the distance to the 2-cycle
+    (:func:`samlib.cycle_distance`) this is the measured counterpart of
+    Theorem 3's number of steps.
+
+    Examples
+    --------
+    >>> settling_time([5.0, 0.1, 2.0, 0.1, 0.05], 0.5)
+    3
+    """
+    dist = np.asarray(dist, dtype=float)
+    if dist.ndim == 0:
+        raise ValueError("dist must have a time axis (shape (T, ...))")
+    eps = _scalar(eps, "eps", positive=True)
+    outside = dist > eps
+    n = dist.shape[0]
+    # index of the last step outside, +1; 0 if never outside
+    last = n - np.argmax(outside[::-1], axis=0)
+    result = np.where(outside.any(axis=0), last, 0)
+    result = np.where(outside[-1], -1, result)
+    return _out(result) if np.ndim(result) else int(result)
+
+
+@dataclass(frozen=True)
+class BallStart:
+    """Theorem 3's initialisation parameters for ``w0`` uniform in a ball.
+
+    Attributes
+    ----------
+    R : float
+        Radius of the ball: ``‖w0‖ ≤ R`` with probability 1.
+    A : float
+        The density of w0, ``1/vol(B_R) = Γ(d/2+1)/(π^{d/2} R^d)``.
+    q : float
+        ``Pr[w0,1² < q] ≤ delta``.
+    delta : float
+        The failure probability the parameters were computed for.
+    """
+
+    R: float
+    A: float
+    q: float
+    delta: float
+
+
+def ball_start_constants(d, R, delta) -> BallStart:
+    """Theorem 3's ``(R, A, q)`` for a start ``w0`` uniform in the ball ``‖w‖ ≤ R``.
+
+    The first coordinate ``x = w0,1/R`` of a uniform point of the unit ball in ``R^d``
+    has density ``f(x) = c_d (1 - x²)^{(d-1)/2}`` with
+    ``c_d = Γ(d/2+1)/(√π Γ((d+1)/2))``, largest at 0, so
+    ``Pr[|w0,1| < a R] ≤ 2 a c_d``. Choosing ``a = δ/(2c_d)`` and ``q = (aR)²`` gives
+    ``Pr[w0,1² < q] ≤ δ``; ``‖w0‖ ≤ R`` always holds.
+
+    Parameters
+    ----------
+    d : int
+        Dimension, ``d ≥ 1``.
+    R : float
+        Radius of the ball.
+    delta : float
+        Failure probability, ``0 < δ < 1``.
+
+    Examples
+    --------
+    >>> s = ball_start_constants(1, 2.0, 0.1)
+    >>> round(s.A, 6), round(s.q, 6)
+    (0.25, 0.04)
+    """
+    d = as_count(d, "d", minimum=1)
+    R = _scalar(R, "R", positive=True)
+    delta = _scalar(delta, "delta", positive=True)
+    if not delta < 1:
+        raise ValueError(f"delta is a probability: need 0 < δ < 1, got δ = {delta}")
+    log_A = math.lgamma(d / 2 + 1) - (d / 2) * math.log(math.pi) - d * math.log(R)
+    c_d = math.exp(math.lgamma(d / 2 + 1) - math.lgamma((d + 1) / 2)) / math.sqrt(
+        math.pi
+    )
+    a = delta / (2 * c_d)
+    return BallStart(R=R, A=math.exp(log_A), q=(a * R) ** 2, delta=delta)
+
+
+def sample_ball(n, d, radius, seed):
+    """``n`` points drawn uniformly from the ball ``‖w‖ ≤ radius`` in ``R^d``.
+
+    A Gaussian direction times ``radius · U^{1/d}`` with ``U`` uniform on [0, 1].
+
+    Parameters
+    ----------
+    n, d : int
+    radius : float
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (n, d)
+    """
+    n = as_count(n, "n", minimum=1)
+    d = as_count(d, "d", minimum=1)
+    radius = _scalar(radius, "radius", positive=True)
+    if seed is None or isinstance(seed, bool):
+        raise TypeError("seed must be an int or a numpy Generator")
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal((n, d))
+    g /= np.linalg.norm(g, axis=1, keepdims=True)
+    return g * radius * rng.random((n, 1)) ** (1 / d)
+
+
+# ------------------------------------------------------------------ Lemmas 6 and 7
+
+
+def lemma6_descent_time(lams, eta, rho, R):
+    """Lemma 6: ``T = [log(R/b)]_+ / (ηλd)``; ``‖v0‖ ≤ R`` gives ``‖v_t‖ ≤ b``
+    for every ``t ≥ T``.
+
+    The proof: while ``‖v_t‖ ≥ b ≥ γ1/2`` each component satisfies
+    ``(‖v_t‖ - γi)² ≤ ‖v_t‖²``, so ``‖v_{t+1}‖ ≤ (1 - ηλd)‖v_t‖`` (eq. 5), and the
+    ball ``‖v‖ ≤ b`` is absorbing (Lemma 5, part 5).
+
+    Parameters
+    ----------
+    lams : array_like
+        ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float
+        ``0 < η < 1/(2λ1)``, ρ > 0.
+    R : float
+        Bound on the initial gradient norm ``‖v0‖ = ‖Λw0‖``.
+
+    Examples
+    --------
+    >>> round(lemma6_descent_time([1.0, 0.5], 0.2, 1.0, R=2.0), 4)
+    23.0259
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 6")
+    R = _scalar(R, "R", positive=True)
+    return float(max(math.log(R / c.b), 0.0) / (eta * lams[-1]))
+
+
+def lemma6_log_ratio_bound(lams, eta, rho, R, Delta, v0):
+    """Lemma 6, second part: the bound on ``log(Σ_{i≥2} v_{T0,i}²/v_{T0,1}²)``.
+
+    If ``‖v0‖ ≤ R`` and ``|‖v_t‖ - γ1| ≥ Δ`` for all t, then at the first step T0
+    inside the ball ``‖v‖ ≤ b``,
+
+    ``log(Σ_{i≥2} v_{T0,i}²/v_{T0,1}²) ≤ (2/(ηλd)) [log(R/b)]_+ log(2R/Δ)
+    + log(R²/v_{0,1}²)``.
+
+    Each step outside the ball multiplies ``v_i²/v_1²`` by at most
+    ``(1-ηλd)²R²/((1-ηλ1)²Δ²) ≤ (2R/Δ)²``. (The proof bounds the number of such
+    steps, T0, by Lemma 6's T; as an integer T0 is only guaranteed to be
+    ``≤ ⌈T⌉``, a rounding slack that the per-step factor's slack absorbs in
+    practice.)
+
+    Parameters
+    ----------
+    lams, eta, rho, R
+        As in :func:`lemma6_descent_time`.
+    Delta : float or array_like
+        ``Δ > 0`` with ``|‖v_t‖ - γ1| ≥ Δ`` along the trajectory (one per start).
+    v0 : array_like, shape (d,) or (n, d)
+        The initial gradient(s) ``v0 = Λw0``.
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 6")
+    R = _scalar(R, "R", positive=True)
+    Delta = as_param(Delta, "Delta", positive=True)
+    v0 = as_points(v0, name="v0", d=lams.size)
+    if np.any(np.linalg.norm(v0, axis=-1) > R * (1 + 1e-12)):
+        raise ValueError("Lemma 6 assumes ‖v0‖ ≤ R")
+    if np.any(v0[..., 0] == 0):
+        raise ValueError("Lemma 6's ratio bound needs v0,1 ≠ 0")
+    L = max(math.log(R / c.b), 0.0)
+    bound = 2 / (eta * lams[-1]) * L * np.log(2 * R / Delta) + np.log(
+        R**2 / v0[..., 0] ** 2
+    )
+    return _out(bound)
+
+
+def _lemma7_parts(lams, eta, rho, R, A, delta):
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 7")
+    R = _scalar(R, "R", positive=True)
+    A = _scalar(A, "A", positive=True)
+    delta = _scalar(delta, "delta", positive=True)
+    L = math.log(R / c.b)
+    if not L > 0:
+        raise ValueError(
+            f"Lemma 7's Δ needs R > b = ηρλ1² = {c.b:.6g} (T̄0 ≥ 1), got R = {R:.6g}; "
+            "for R ≤ b every ‖v_t‖ ≤ b and |‖v_t‖ - γ1| ≥ γ1 - b = ηλ1γ1 already"
+        )
+    d, etalam_d, g1 = lams.size, eta * lams[-1], c.gamma[0]
+    growth = (  # log(9·6^{d+3} R³ / ((ηλd)^{d+3} γ1³)): density growth per step
+        math.log(9)
+        + (d + 3) * math.log(6)
+        + 3 * math.log(R)
+        - (d + 3) * math.log(etalam_d)
+        - 3 * math.log(g1)
+    )
+    ring = (  # log(4 π^{d/2} (2γ1)^{d-1} A / (Γ(d/2) δ)), without the T̄0 factor
+        math.log(4)
+        + (d / 2) * math.log(math.pi)
+        + (d - 1) * math.log(2 * g1)
+        + math.log(A)
+        - math.lgamma(d / 2)
+        - math.log(delta)
+    )
+    return L / etalam_d, growth, ring
+
+
+def lemma7_Delta(lams, eta, rho, R, A, delta, *, log: bool = False):
+    """Lemma 7's margin Δ: with probability ``1 - 2δ``, ``|‖v_t‖ - γ1| ≥ Δ`` for all t.
+
+    ``Δ = Γ(d/2) δ / (4π^{d/2} (2γ1)^{d-1} T̄0 A) · ((ηλd)^{d+3} γ1³ /
+    (9·6^{d+3} R³))^{T̄0}`` with ``T̄0 = ⌈[log(R/b)]_+/(ηλd)⌉``.
+
+    Δ is astronomically small (it underflows to 0.0 for most settings); pass
+    ``log=True`` for ``log Δ`` (natural log).
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`lemma6_descent_time`.
+    R : float
+        ``Pr[‖v0‖ > R] ≤ δ``; must exceed ``b`` (see Raises).
+    A : float
+        Upper bound on the density of ``v0`` (the density of ``w0`` divided by
+        ``det Λ``).
+    delta : float
+        δ > 0.
+
+    Raises
+    ------
+    ValueError
+        If ``R ≤ b``: then ``T̄0 = 0`` and the formula divides by zero, while the
+        conclusion holds trivially with ``Δ = γ1 - b``.
+    """
+    T, growth, ring = _lemma7_parts(lams, eta, rho, R, A, delta)
+    T0bar = math.ceil(T)
+    log_delta = -(ring + math.log(T0bar) + T0bar * growth)
+    return log_delta if log else math.exp(log_delta)
+
+
+def lemma7_log_inv_Delta_bound(lams, eta, rho, R, A, delta, *, corrected=True):
+    """The paper's simplified bound on ``log(1/Δ)`` after Lemma 7 ("Thus, ...").
+
+    The paper replaces ``T̄0 = ⌈[log(R/b)]_+/(ηλd)⌉`` by ``[log(R/b)]_+/(ηλd)``,
+    which is smaller, so its printed bound (``corrected=False``) is slightly *below*
+    ``log(1/Δ)`` whenever ``[log(R/b)]_+/(ηλd)`` is not an integer. With
+    ``corrected=True`` (default) ``T̄0 ≤ [log(R/b)]_+/(ηλd) + 1`` is used instead,
+    which gives a true upper bound.
+
+    Parameters
+    ----------
+    lams, eta, rho, R, A, delta
+        As in :func:`lemma7_Delta`.
+    corrected : bool
+        Use ``T + 1`` (True) or the paper's ``T`` (False) in place of ``T̄0``.
+    """
+    T, growth, ring = _lemma7_parts(lams, eta, rho, R, A, delta)
+    Tb = T + 1 if corrected else T
+    return Tb * growth + ring + math.log(Tb)
+
+
+# --------------------------------------------------------------------- Lemma 11
+
+
+def lemma11_J_range(lams, eta, rho):
+    """``max_{‖Λw‖≤b, s=±1} J(sw) - min_u J(u)`` from the proof of Lemma 11.
+
+    With ``v = Λw``, ``J = ½ Σ vi²/βi - ‖v‖`` is largest on the sphere ``‖v‖ = z``
+    along e_d, where it equals ``z²/(2βd) - z``; this is convex in z, so its maximum
+    over ``0 ≤ z ≤ b`` is ``max{0, b²/(2βd) - b}``. The minimum is ``-β1/2``
+    (Remark 9). Returns ``max{0, b²/(2βd) - b} + β1/2``.
+
+    Examples
+    --------
+    >>> round(lemma11_J_range([1.0], 0.2, 1.0), 6)
+    0.055556
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 11")
+    beta1, betad = c.beta[0], c.beta[-1]
+    return float(max(0.0, c.b**2 / (2 * betad) - c.b) + beta1 / 2)
+
+
+def lemma11_step_decrease(lams, eta, rho, eps):
+    """Lemma 11's guaranteed decrease ``J(u_t) - J(u_{t+1}) ≥ ηε²λ1β1/2`` at every
+    step with ``‖v_t‖ ≥ (1 + ε)β1`` (from Lemma 10, using ``2 - ηλi ≥ 1``)."""
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 11")
+    eps = _scalar(eps, "eps", positive=True)
+    return float(eta * eps**2 * lams[0] * c.beta[0] / 2)
+
+
+def lemma11_count_bound_J(lams, eta, rho, eps):
+    """Lemma 11, first bound: ``(2/(ηε²λ1β1)) (max J - min J)`` on the number of
+    steps ``t ≥ T0`` with ``‖v_t‖ ≥ (1 + ε)β1``.
+
+    J never increases (Lemma 10), starts at most ``max_{‖Λw‖≤b} J(sw)`` once
+    ``‖v_{T0}‖ ≤ b``, never goes below ``min J``, and drops by at least
+    :func:`lemma11_step_decrease` at each such step. See :func:`lemma11_J_range`.
+    Not always smaller than :func:`lemma11_count_bound`.
+    """
+    return lemma11_J_range(lams, eta, rho) / lemma11_step_decrease(lams, eta, rho, eps)
+
+
+def lemma11_count_bound(lams, eta, rho, eps):
+    """Lemma 11: at most ``3β1/(ηε²λ1βd)`` steps ``t ≥ T0`` have
+    ``‖v_t‖ ≥ (1 + ε)β1`` (once ``‖v_{T0}‖ ≤ b``).
+
+    The paper derives it from the first bound with ``max J - min J ≤ 3β1²/(2βd)``,
+    but that step is not right: the range (:func:`lemma11_J_range`) can be close to
+    ``2β1²/βd`` (small ηλ1, ``β1 ≫ βd``). The final bound still holds: the
+    per-step decrease of Lemma 10 carries a factor ``2 - ηλi > 3/2`` that the proof
+    drops, and ``(4/3)·2β1²/βd / (ηε²λ1β1) = 8β1/(3ηε²λ1βd) ≤ 3β1/(ηε²λ1βd)``.
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`lemma6_descent_time`.
+    eps : float
+        ε > 0.
+
+    Examples
+    --------
+    >>> round(lemma11_count_bound([1.0, 0.5], 0.2, 1.0, 0.5), 2)
+    253.33
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 11")
+    eps = _scalar(eps, "eps", positive=True)
+    return float(3 * c.beta[0] / (eta * eps**2 * lams[0] * c.beta[-1]))
+
+
+# --------------------------------------------------------------------- Lemma 14
+
+
+def lemma14_mu(lams, eta):
+    """Lemma 14's rate ``μ = min{ηλd, λ1²/λ2² - 1}`` (``ηλd`` when ``d = 1``).
+
+    Parameters
+    ----------
+    lams : array_like
+        ``λ1 > λ2 ≥ ... ≥ λd > 0``.
+    eta : float
+        ``0 < η < 1/(2λ1)``.
+
+    Examples
+    --------
+    >>> lemma14_mu([1.0, 0.5], 0.2), round(lemma14_mu([1.0, 0.95], 0.2), 6)
+    (0.1, 0.108033)
+    """
+    lams = as_eigenvalues(lams)
+    eta = _scalar(eta, "eta", positive=True)
+    require_assumptions(lams, eta, where="Lemma 14")
+    gap = lams[0] ** 2 / lams[1] ** 2 - 1 if lams.size > 1 else math.inf
+    return float(min(eta * lams[-1], gap))
+
+
+def lemma14_threshold(lams, eta):
+    """Lemma 14's threshold on ``‖v_t‖/β1``: every ratio ``v_{t,i}²/v_{t,1}²``
+    (i ≥ 2) shrinks by more than ``(1 + μ)²`` iff ``‖v_t‖/β1`` is below
+
+    ``(2 - ηλ1)/(2 - ηλ1 - (ηλd - μ) - ηλdμ) · (1 + (1 + μ)λd²/λ1²)``.
+
+    It is ``θ_d/β1`` where ``θ_i = ((1-ηλ1)γ1 + (1+μ)(1-ηλi)γi)/((1-ηλ1) +
+    (1+μ)(1-ηλi))`` is the threshold of Lemma 4 for component i; the θ_i decrease
+    in i, so i = d binds. It does not depend on ρ.
+
+    Examples
+    --------
+    >>> round(lemma14_threshold([1.0, 0.5], 0.2), 6)
+    1.282123
+    """
+    lams = as_eigenvalues(lams)
+    eta = _scalar(eta, "eta", positive=True)
+    mu = lemma14_mu(lams, eta)
+    x1, xd = eta * lams[0], eta * lams[-1]
+    return float(
+        (2 - x1)
+        / (2 - x1 - (xd - mu) - xd * mu)
+        * (1 + (1 + mu) * lams[-1] ** 2 / lams[0] ** 2)
+    )
+
+
+def lemma14_T1(lams, eta, rho):
+    """Lemma 14's ``T1 = 3β1λ1³/(ηβdλd⁴)``: at most T1 steps inside the ball
+    ``‖v‖ ≤ b`` fail to shrink every ratio ``v_i²/v_1²`` by ``(1 + μ)²``.
+
+    (Lemma 11 with ``ε = (1 + μ)λd²/λ1²``.)
+
+    Examples
+    --------
+    >>> round(lemma14_T1([1.0, 0.5], 0.2, 1.0))
+    1013
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    return float(3 * c.beta[0] * lams[0] ** 3 / (eta * c.beta[-1] * lams[-1] ** 4))
+
+
+def lemma14_bad_step_factor(lams, eta, rho):
+    """The most a step inside the ball can multiply ``v_i²/v_1²`` by, in Lemma 14:
+    ``(1-ηλd)²/((1-ηλ1)²η²λ1²) ≤ (2/(ηλ1))²``.
+
+    For ``‖v_t‖ ≤ b``: ``(‖v_t‖ - γ1)² ≥ (γ1 - b)² = η²λ1²γ1²`` and
+    ``(‖v_t‖ - γi)² ≤ γ1²``.
+    """
+    lams, eta, rho, _ = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    x1, xd = eta * lams[0], eta * lams[-1]
+    return float((1 - xd) ** 2 / ((1 - x1) ** 2 * x1**2))
+
+
+def lemma14_steps(lams, eta, rho, eps, ratio0):
+    """Lemma 14's step count: ``δ ≤ ε`` after
+    ``(2/μ)(T1 log(4/(ηλ1)) + ½ log(ratio0/(2ε)))`` steps past T0.
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`lemma14_T1`.
+    eps : float
+        ``0 < ε < 1/2``.
+    ratio0 : float or array_like
+        ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²`` at the entry step T0 (:func:`offaxis_ratio`).
+
+    Notes
+    -----
+    The paper counts the steps from T0 as if T0 = 0; the book checks
+    ``δ_t ≤ ε`` for ``t ≥ T0 + lemma14_steps(...)``.
+    """
+    lams, eta, rho, _ = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    eps = _scalar(eps, "eps", positive=True)
+    if not eps < 0.5:
+        raise ValueError(f"Lemma 14's step count assumes ε < 1/2, got ε = {eps}")
+    ratio0 = as_param(ratio0, "ratio0", positive=True)
+    mu = lemma14_mu(lams, eta)
+    T1 = lemma14_T1(lams, eta, rho)
+    steps = (
+        2 / mu * (T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio0 / (2 * eps)))
+    )
+    return _out(steps)
+
+
+# ------------------------------------------------------------------ Lemmas 16–19
+
+
+def lemma16_rhs(v, lams, eta, rho):
+    """Lemma 16's identity, right-hand side: ``v_{t+1,1} + s_tβ1`` equals
+    ``(1 - ηλ1)(v_{t,1} - s_tβ1 + s_tγ1δ_t)``.
+
+    The paper prints a minus sign in front of ``(1 - ηλ1)``; re-deriving from
+    ``v_{t+1,1} = (1-ηλ1)v_{t,1} - s_t(2-ηλ1)β1(1 - δ_t)`` and
+    ``(2-ηλ1)β1 = (1-ηλ1)γ1`` gives the plus sign implemented here (at
+    ``δ = 0``, ``v_{t,1} = s(β1 + x)`` maps to ``-s(β1 - (1-ηλ1)x)``).
+
+    Parameters
+    ----------
+    v : array_like, shape (..., d)
+        Gradient(s) ``v_t = Λw_t`` (non-zero).
+    lams, eta, rho
+        Eigenvalues, step size and radius; the identity holds for any ``ηλ1 < 1``.
+
+    Returns
+    -------
+    float or ndarray
+        The predicted ``v_{t+1,1} + s_tβ1``.
+    """
+    lams = as_eigenvalues(lams)
+    v = as_points(v, name="v", d=lams.size)
+    eta = _scalar(eta, "eta", positive=True)
+    rho = _scalar(rho, "rho", positive=True)
+    c = quadratic_constants(lams, eta, rho, strict=False)
+    s = np.sign(v[..., 0])
+    return _out(
+        (1 - eta * lams[0]) * (v[..., 0] - s * c.beta[0] + s * c.gamma[0] * delta_t(v))
+    )
+
+
+def lemma17_eps_max(lams, eta, rho):
+    """Lemma 17's range: ``ε < min{√(ηλ1β1/(2γ1)), ηλ1/(2γ1), 1/b, β1/2}``.
+
+    Its first entry makes ``δ_t ≤ ε²`` imply Lemma 16's condition, which the paper
+    prints as ``δ_t ≤ ηλ1β1/2`` but uses (and needs) as ``δ_t ≤ ηλ1β1/(2γ1)``.
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 17", gap=True)
+    g1, beta1, x1 = c.gamma[0], c.beta[0], eta * lams[0]
+    return float(
+        min(math.sqrt(x1 * beta1 / (2 * g1)), x1 / (2 * g1), 1 / c.b, beta1 / 2)
+    )
+
+
+def lemma17_steps(lams, eta, rho, eps, ratio0):
+    """Lemma 17's ``T2``: after it, ``|v_{t,1} ∓ β1| ≤ ε`` (alternating) and
+    ``δ_t ≤ ε²``.
+
+    ``T2 = (2/μ)(T1 log(4/(ηλ1)) + ½ log(ratio0/(2ε²))) + (6/(ηλ1)) ln(1/ε)``,
+    counted from the entry step T0 (see :func:`lemma14_steps`).
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`lemma14_T1`.
+    eps : float
+        ``0 < ε <`` :func:`lemma17_eps_max`.
+    ratio0 : float or array_like
+        ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²``.
+    """
+    eps = _scalar(eps, "eps", positive=True)
+    eps_max = lemma17_eps_max(lams, eta, rho)
+    if not eps < eps_max:
+        raise ValueError(
+            "Lemma 17 assumes ε < min{√(ηλ1β1/(2γ1)), ηλ1/(2γ1), 1/b, β1/2} = "
+            f"{eps_max:.6g}, got ε = {eps:.6g}"
+        )
+    lams = as_eigenvalues(lams)
+    eta = _scalar(eta, "eta", positive=True)
+    ratio0 = as_param(ratio0, "ratio0", positive=True)
+    mu = lemma14_mu(lams, eta)
+    T1 = lemma14_T1(lams, eta, rho)
+    steps = 2 / mu * (
+        T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio0 / (2 * eps**2))
+    ) + 6 / (eta * lams[0]) * math.log(1 / eps)
+    return _out(steps)
+
+
+def lemma18_eps_max():
+    """Largest ε for which Lemma 18's proof step ``1/(1-ε²)² - 1 ≤ 3ε²`` holds:
+    ``ε² ≤ (5 - √13)/6`` (ε ≈ 0.482).
+
+    The paper states Lemma 18 for ``0 < ε ≤ 1``, but for ε near 1 the hypothesis
+    ``δ_t ≤ ε²`` barely constrains the direction of v_t, and the conclusion fails
+    (Chapter 4 gives a counterexample). Lemma 19 only applies it with
+    ``ε/(2(1+β1)) < 1/4``, inside the corrected range.
+    """
+    return math.sqrt((5 - math.sqrt(13)) / 6)
+
+
+def lemma18_bound(lams, eta, rho, eps):
+    """Lemma 18: if ``|v_{t,1} - sβ1| ≤ ε`` and ``δ_t ≤ ε²`` then
+    ``‖v_t - sβ1e1‖ ≤ 2(1 + β1)ε`` (for ``ε ≤`` :func:`lemma18_eps_max`).
+
+    Examples
+    --------
+    >>> round(lemma18_bound([1.0, 0.5], 0.2, 1.0, 0.1), 6)
+    0.222222
+    """
+    lams = as_eigenvalues(lams)
+    eta = _scalar(eta, "eta", positive=True)
+    rho = _scalar(rho, "rho", positive=True)
+    eps = _scalar(eps, "eps", positive=True)
+    if not eps <= lemma18_eps_max():
+        raise ValueError(
+            "Lemma 18 needs ε² ≤ (5 - √13)/6 (ε ≤ 0.482) so that "
+            f"1/(1-ε²)² - 1 ≤ 3ε²; the paper's ε ≤ 1 is too generous; got ε = {eps}"
+        )
+    c = quadratic_constants(lams, eta, rho, strict=False)
+    return float(2 * (1 + c.beta[0]) * eps)
+
+
+def lemma19_eps_max(lams, eta, rho):
+    """Lemma 19's range ``ε < min{√(2ηλ1β1/γ1), ηλ1/(2γ1), 2/b, β1, 1}``.
+
+    Lemma 19 applies Lemma 17 with ``ε' = ε/(2(1+β1))``; each entry makes ε' satisfy
+    the corresponding condition of Lemma 17 (and ``ε' < 1/4`` suits the corrected
+    Lemma 18).
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 19", gap=True)
+    g1, beta1, x1 = c.gamma[0], c.beta[0], eta * lams[0]
+    return float(
+        min(math.sqrt(2 * x1 * beta1 / g1), x1 / (2 * g1), 2 / c.b, beta1, 1.0)
+    )
+
+
+def lemma19_steps(lams, eta, rho, eps, ratio0):
+    """Lemma 19's count: ``‖v_t ∓ β1e1‖ ≤ ε`` (alternating) for t past T0 by
+
+    ``(2/μ)(T1 log(4/(ηλ1)) + ½ log(2(1+β1)² ratio0/ε²)) + (6/(ηλ1)) ln(2(1+β1)/ε)``.
+
+    This is :func:`lemma17_steps` at ``ε/(2(1+β1))`` (Lemmas 17 and 18 combined).
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`lemma14_T1`.
+    eps : float
+        ``0 < ε <`` :func:`lemma19_eps_max`.
+    ratio0 : float or array_like
+        ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²``.
+    """
+    eps = _scalar(eps, "eps", positive=True)
+    eps_max = lemma19_eps_max(lams, eta, rho)
+    if not eps < eps_max:
+        raise ValueError(
+            "Lemma 19 assumes ε < min{√(2ηλ1β1/γ1), ηλ1/(2γ1), 2/b, β1, 1} = "
+            f"{eps_max:.6g}, got ε = {eps:.6g}"
+        )
+    lams = as_eigenvalues(lams)
+    eta = _scalar(eta, "eta", positive=True)
+    rho = _scalar(rho, "rho", positive=True)
+    ratio0 = as_param(ratio0, "ratio0", positive=True)
+    beta1 = quadratic_constants(lams, eta, rho).beta[0]
+    mu = lemma14_mu(lams, eta)
+    T1 = lemma14_T1(lams, eta, rho)
+    steps = 2 / mu * (
+        T1 * np.log(4 / (eta * lams[0]))
+        + 0.5 * np.log(2 * (1 + beta1) ** 2 * ratio0 / eps**2)
+    ) + 6 / (eta * lams[0]) * math.log(2 * (1 + beta1) / eps)
+    return _out(steps)
