@@ -7,7 +7,13 @@ PYTHON ?= python3
 install:
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 
+# Notebook outputs are cached by their code (jupyter-cache); a change to samlib clears
+# the cache so that every chapter is re-executed with the new library.
 book: install
+	@hash=$$(cat samlib/*.py | sha1sum | cut -c1-40); \
+	if [ "$$(cat _build/.samlib-hash 2>/dev/null)" != "$$hash" ]; then \
+		rm -rf _build/.jupyter_cache; fi; \
+	mkdir -p _build && echo "$$hash" > _build/.samlib-hash
 	jupyter-book build . -W -n --keep-going
 
 test: install

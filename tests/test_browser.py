@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -226,3 +227,34 @@ def test_no_live_widget_controls_in_static_pages():
         in (HTML / page).read_text(encoding="utf-8")
     ]
     assert not dead, f"pages with widget views that cannot run statically: {dead}"
+
+
+LAUNCH_LINK = re.compile(
+    r'href="(?P<url>https://(?:mybinder\.org/v2/gh|colab\.research\.google\.com/github)'
+    r'/[^"]+)"'
+)
+
+
+@pytest.mark.parametrize("page_path", [p for p in PAGES if _is_chapter(p)])
+def test_launch_links_point_at_files_in_the_repository(page_path):
+    """Binder and Colab buttons open this chapter's notebook in this repository."""
+    if not (HTML / "index.html").exists():
+        _missing("the book is not built (run `make book` first)")
+    repository = os.environ.get("BOOK_REPOSITORY_URL", "")
+    if not repository:
+        _missing("BOOK_REPOSITORY_URL is not set, so the build has no launch buttons")
+    owner_repo = repository.removeprefix("https://github.com/").strip("/")
+    links = [m["url"] for m in LAUNCH_LINK.finditer((HTML / page_path).read_text())]
+    binder = [u for u in links if "mybinder.org" in u]
+    colab = [u for u in links if "colab.research.google.com" in u]
+    assert binder and colab, f"{page_path}: launch buttons missing ({links})"
+    for url in binder:
+        prefix = f"https://mybinder.org/v2/gh/{owner_repo}/main?urlpath=lab/tree/"
+        assert url.startswith(prefix), url
+        assert (ROOT / url.removeprefix(prefix)).is_file(), url
+    for url in colab:
+        prefix = f"https://colab.research.google.com/github/{owner_repo}/blob/main/"
+        assert url.startswith(prefix), url
+        assert (ROOT / url.removeprefix(prefix)).is_file(), url
+    assert (ROOT / "runtime.txt").read_text().strip() == "python-3.11"
+    assert "-e ." in (ROOT / "requirements.txt").read_text().splitlines()  # on Binder
