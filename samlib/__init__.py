@@ -11,7 +11,8 @@ The mathematics of Bartlett, Long & Bousquet (JMLR 2023) as small pure functions
 * Hessian drift (Section 5): :class:`Objective`, :func:`top_eigenpair`,
   :func:`grad_lambda_max`, :func:`theorem21_prediction`;
 * :mod:`samlib.proof` (the quantities of Lemmas 6–20), :mod:`samlib.stability`
-  (edges of stability), :mod:`samlib.objectives`, :mod:`samlib.plotting`,
+  (edges of stability), :mod:`samlib.valley` (the valley xy = 1 and drift
+  speeds), :mod:`samlib.objectives`, :mod:`samlib.plotting`,
   :mod:`samlib.widgets`.
 """
 

@@ -180,7 +180,9 @@ class Theorem21Prediction:
         The theorem states only that D³ℓ is B-Lipschitz, but its proof also uses
         ``‖D³ℓ‖ ≤ B`` near ``w_z`` (through ``‖∇ℓ(w_t) - s β1 e1‖ ≤ Bβ1²/(2λ1²)``):
         for a cubic loss (D³ℓ constant, so B = 0 is Lipschitz) the error is of order
-        ``η²ρ²‖D³ℓ‖``, not 0. Take B at least the larger of the two constants.
+        ``η²ρ²‖D³ℓ‖``, not 0. Take B at least the larger of the two constants, with
+        ``‖D³ℓ‖`` bounded on the ball of radius ``β1/λ1 + ρ`` around ``w_z``. The
+        proof's last step also uses ``ηλ1 ≤ 1`` (Chapter 5 shows both).
         """
         B = as_param(B, "B", nonneg=True)
         eta, rho, lam1 = self.eta, self.rho, self.lam1

@@ -1,0 +1,410 @@
+"""A valley of minima, SAM's drift along it, and a closer look at Theorem 21.
+
+Chapter 5 of the book follows SAM along the valley of minima ``xy = 1`` of
+:func:`samlib.objectives.product_loss`, ``ℓ(x, y) = ½(xy - 1)²``. On the valley the
+Hessian is ``(y, x)ᵀ(y, x)``, with eigenvalues ``x² + y²`` (across the valley) and 0
+(along it), so the sharpness varies along a set of equally good minima.
+
+* Geometry of the valley: :func:`valley_point`, :func:`valley_foot` (the nearest point
+  of the valley), :func:`valley_arclength`, :func:`valley_tangent`,
+  :func:`valley_sharpness`.
+* Measuring and predicting the drift: :func:`midpoints` (which average out SAM's
+  bounce), :func:`measured_valley_speed`, :func:`predicted_valley_speed` and
+  :func:`drift_flow` (the path of the drift alone).
+* Theorem 21's remainder: :func:`leading_remainder`, its part of order ``η²ρ²``, and
+  :func:`cubic_objective`, losses whose third derivative is constant.
+
+Every valley function works on the branch ``x, y > 0``, and on ``x, y < 0`` by the
+symmetry ``ℓ(-w) = ℓ(w)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from samlib._validation import as_count, as_param, as_points
+from samlib.drift import theorem21_prediction
+from samlib.objective import Objective
+
+__all__ = [
+    "cubic_objective",
+    "drift_flow",
+    "leading_remainder",
+    "measured_valley_speed",
+    "midpoints",
+    "predicted_valley_speed",
+    "valley_arclength",
+    "valley_foot",
+    "valley_point",
+    "valley_sharpness",
+    "valley_tangent",
+]
+
+# Gauss–Legendre nodes and weights on [-1, 1] for the arc-length integral.
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+# Search range of u = log|x| for the foot of a point: |x| in [e^-9, e^9].
+_U_MAX = 9.0
+
+
+def _valley_x(x, name="x"):
+    x = np.asarray(as_param(x, name), dtype=float)
+    if not np.all(x != 0):
+        raise ValueError(
+            f"{name} must be nonzero: the valley xy = 1 has no point x = 0"
+        )
+    return x
+
+
+def _scalar(a):
+    return float(a) if np.ndim(a) == 0 else a
+
+
+def valley_point(x):
+    """The point ``(x, 1/x)`` of the valley ``xy = 1``, for scalar or array ``x``.
+
+    Examples
+    --------
+    >>> valley_point(2.0)
+    array([2. , 0.5])
+    """
+    x = _valley_x(x)
+    return np.stack([x, 1 / x], axis=-1)
+
+
+def valley_sharpness(x):
+    """``x² + 1/x²``, the sharpness λmax(∇²ℓ) of ``½(xy - 1)²`` at ``(x, 1/x)``.
+
+    It is smallest, 2, at ``x = ±1``.
+
+    Examples
+    --------
+    >>> valley_sharpness(2.0)
+    4.25
+    """
+    x = _valley_x(x)
+    return _scalar(x**2 + 1 / x**2)
+
+
+def valley_tangent(x):
+    """The unit tangent of the valley at ``(x, 1/x)``, pointing towards larger x.
+
+    ``(1, -1/x²)/‖(1, -1/x²)‖``: along it the Hessian of ``½(xy - 1)²`` vanishes.
+
+    Examples
+    --------
+    >>> valley_tangent(1.0) * np.sqrt(2)
+    array([ 1., -1.])
+    """
+    x = _valley_x(x)
+    t = np.stack([np.ones_like(x), -1 / x**2], axis=-1)
+    return t / np.linalg.norm(t, axis=-1, keepdims=True)
+
+
+def valley_arclength(x):
+    """Signed arc length along the valley from ``sign(x)·(1, 1)`` to ``(x, 1/x)``.
+
+    ``s(x) = sign(x) ∫_0^{log|x|} √(2 cosh 2u) du``, which increases with x on each
+    branch (``ds/dx = √(1 + 1/x⁴)``) and is odd under ``x -> 1/x``. Computed by
+    64-point Gauss–Legendre quadrature, exact to rounding for ``|log|x|| ≤ 9``.
+
+    Parameters
+    ----------
+    x : float or array_like
+        Nonzero first coordinates of valley points.
+
+    Returns
+    -------
+    float or ndarray
+        Arc lengths, of the shape of ``x``.
+
+    Examples
+    --------
+    >>> valley_arclength(1.0)
+    0.0
+    >>> bool(np.isclose(valley_arclength(2.0), -valley_arclength(0.5)))
+    True
+    """
+    x = _valley_x(x)
+    U = np.log(np.abs(x))
+    if not np.all(np.abs(U) <= _U_MAX):
+        raise ValueError(f"valley_arclength needs e^-{_U_MAX:g} ≤ |x| ≤ e^{_U_MAX:g}")
+    u = U[..., None] * (_GL_NODES + 1) / 2  # nodes on [0, U]
+    integrand = np.sqrt(2 * np.cosh(2 * u))
+    return _scalar(np.sign(x) * (U / 2) * (integrand @ _GL_WEIGHTS))
+
+
+def valley_foot(w, *, n_newton: int = 30):
+    """The nearest point of the valley ``xy = 1`` to each point ``w = (a, b)``.
+
+    The branch is the one on the side of the line ``x + y = 0`` where w lies. On it,
+    with ``x = e^u``, the squared distance ``f(u) = (e^u - a)² + (e^-u - b)²`` is
+    minimised by a grid search over ``|u| ≤ 9`` followed by Newton's method on
+    ``f'(u) = 0``.
+
+    Parameters
+    ----------
+    w : array_like, shape (2,) or (..., 2)
+    n_newton : int
+        Newton iterations after the grid search.
+
+    Returns
+    -------
+    ndarray, shape of w
+        Points ``(x, 1/x)``; ``w - foot`` is normal to the valley.
+
+    Examples
+    --------
+    >>> valley_foot([1.0, 1.0])
+    array([1., 1.])
+    >>> valley_foot([1.5, 1.5]).round(12)
+    array([1., 1.])
+    """
+    w = as_points(w, d=2)
+    n_newton = as_count(n_newton, "n_newton")
+    sign = np.where(w[..., 0] + w[..., 1] >= 0, 1.0, -1.0)
+    a, b = sign * w[..., 0], sign * w[..., 1]
+    grid = np.linspace(-_U_MAX, _U_MAX, 721)
+    ex = np.exp(grid)
+    dist = (ex - a[..., None]) ** 2 + (1 / ex - b[..., None]) ** 2
+    u = grid[np.argmin(dist, axis=-1)]
+    h = grid[1] - grid[0]
+    lo, hi = u - h, u + h
+    for _ in range(n_newton):
+        e, f = np.exp(u), np.exp(-u)
+        d1 = (e - a) * e - (f - b) * f  # f'(u)/2
+        d2 = (2 * e - a) * e + (2 * f - b) * f  # f''(u)/2
+        step = np.where(d2 > 0, d1 / np.where(d2 > 0, d2, 1.0), 0.0)
+        u = np.clip(u - step, lo, hi)
+    x = sign * np.exp(u)
+    return np.stack([x, 1 / x], axis=-1)
+
+
+def midpoints(path):
+    """``(w_t + w_{t+1})/2`` for consecutive iterates of a path ``(T, ..., d)``.
+
+    Near the valley SAM's iterates bounce from one side of it to the other; the
+    midpoints of consecutive iterates cancel the bounce and follow the drift.
+    """
+    path = np.asarray(path, dtype=float)
+    if path.ndim < 2 or path.shape[0] < 2:
+        raise ValueError(
+            f"path must have shape (T, ..., d) with T ≥ 2, got {path.shape}"
+        )
+    return (path[1:] + path[:-1]) / 2
+
+
+def measured_valley_speed(path, window: int = 10):
+    """The drift of a run along the valley: position and speed per step.
+
+    The position of step t is the arc length (:func:`valley_arclength`) of the foot
+    (:func:`valley_foot`) of the midpoint ``m_t = (w_t + w_{t+1})/2``; the speed is
+    the central difference ``(s_{t+k} - s_{t-k})/(2k)`` with ``k = window``.
+
+    Parameters
+    ----------
+    path : array_like, shape (T, 2)
+        Iterates of one run.
+    window : int
+        Half-width k of the central difference, in steps.
+
+    Returns
+    -------
+    x : ndarray, shape (T - 1 - 2k,)
+        First coordinate of the foot of ``m_t`` for ``t = k, ..., T - 2 - k``.
+    speed : ndarray, shape (T - 1 - 2k,)
+        Arc length travelled per step (positive towards larger x).
+    """
+    path = as_points(path, name="path", d=2)
+    window = as_count(window, "window", minimum=1)
+    if path.ndim != 2:
+        raise ValueError(f"path must be one run of shape (T, 2), got {path.shape}")
+    if path.shape[0] < 2 * window + 2:
+        raise ValueError(
+            f"path needs at least 2·window + 2 = {2 * window + 2} iterates, "
+            f"got {path.shape[0]}"
+        )
+    x = valley_foot(midpoints(path))[:, 0]
+    s = valley_arclength(x)
+    speed = (s[2 * window :] - s[: -2 * window]) / (2 * window)
+    return x[window:-window], speed
+
+
+def predicted_valley_speed(x, eta, rho, objective: Objective | None = None):
+    """Theorem 21's drift per step along the valley at ``(x, 1/x)``.
+
+    The drift component of :func:`samlib.theorem21_prediction` at the minimum
+    ``w_z = (x, 1/x)``, projected on :func:`valley_tangent` (its component across the
+    valley only shifts the bounce).
+
+    Parameters
+    ----------
+    x : float or array_like
+        Points of the valley.
+    eta, rho : float
+        Step size and radius.
+    objective : Objective, optional
+        A loss with the valley ``xy = 1`` of minima; default
+        :func:`samlib.objectives.product_loss`.
+
+    Returns
+    -------
+    float or ndarray
+        Arc length per step, positive towards larger x.
+    """
+    if objective is None:
+        from samlib.objectives import product_loss
+
+        objective = product_loss()
+    x = _valley_x(x)
+    points, tangents = valley_point(x), valley_tangent(x)
+    flat_points = points.reshape(-1, 2)
+    flat_tangents = tangents.reshape(-1, 2)
+    speed = np.array(
+        [
+            theorem21_prediction(objective, z, eta, rho).drift @ t
+            for z, t in zip(flat_points, flat_tangents, strict=True)
+        ]
+    )
+    return _scalar(speed.reshape(x.shape))
+
+
+def drift_flow(
+    x0, eta, rho, n_steps: int, *, stride: int = 1, objective: Objective | None = None
+):
+    """The valley positions reached by Theorem 21's drift alone.
+
+    Starting at ``z_0 = (x0, 1/x0)``, each update moves ``z`` by ``stride`` times the
+    drift component of :func:`samlib.theorem21_prediction` at ``z`` and returns to
+    the valley (:func:`valley_foot`): Euler's method, with step ``stride``, for the
+    path that SAM's bouncing iterates follow along the valley according to the
+    theorem, the bounce itself left out. ``stride = 1`` takes one update per SAM
+    step; a larger stride is faster, and accurate while the drift changes little
+    over ``stride`` steps.
+
+    Parameters
+    ----------
+    x0 : float
+        Nonzero first coordinate of the starting valley point.
+    eta, rho : float
+        Step size and radius.
+    n_steps : int
+        Number of SAM steps to cover; rounded down to a multiple of ``stride``.
+    stride : int
+        SAM steps per update.
+    objective : Objective, optional
+        Default :func:`samlib.objectives.product_loss`.
+
+    Returns
+    -------
+    t : ndarray of int, shape (n_steps // stride + 1,)
+        The step numbers ``0, stride, 2·stride, ...``.
+    x : ndarray, shape (n_steps // stride + 1,)
+        The first coordinates of the valley points reached at those steps.
+    """
+    if objective is None:
+        from samlib.objectives import product_loss
+
+        objective = product_loss()
+    x = float(_valley_x(x0, "x0"))
+    n_steps = as_count(n_steps, "n_steps")
+    stride = as_count(stride, "stride", minimum=1)
+    n_updates = n_steps // stride
+    xs = np.empty(n_updates + 1)
+    xs[0] = x
+    for k in range(n_updates):
+        z = valley_point(x)
+        z = z + stride * theorem21_prediction(objective, z, eta, rho).drift
+        x = float(valley_foot(z)[0])
+        xs[k + 1] = x
+    return stride * np.arange(n_updates + 1), xs
+
+
+def leading_remainder(objective: Objective, wz, eta, rho):
+    """The part of order ``η²ρ²`` of Theorem 21's remainder.
+
+    At ``w_t = w_z ± (β1/λ1) v1`` the normalised gradient is not exactly ``±v1``:
+    ``∇ℓ(w_t)/‖∇ℓ(w_t)‖ = ±v1 + (β1/(2λ1²)) P⊥∇λmax + O(η²ρ²)``, where
+    ``P⊥ = I - v1v1ᵀ`` and ``∇λmax = D³ℓ(w_z)(v1, v1, ·)``. SAM's gradient at the
+    perturbed point feels this tilt through the Hessian H, which adds
+
+    ``-η²ρ²/(2(2 - ηλ1)) · H P⊥ ∇λmax(∇²ℓ(w_z))``
+
+    to the step, for either sign of the bounce. It vanishes when H is zero on the
+    directions orthogonal to v1, as on the valley of ``½(xy - 1)²``; otherwise it is a
+    fixed fraction of the drift when η is held fixed and ρ -> 0 (Chapter 5).
+
+    Parameters
+    ----------
+    objective : Objective
+    wz : array_like, shape (d,)
+        A stationary point.
+    eta, rho : float
+
+    Returns
+    -------
+    ndarray, shape (d,)
+    """
+    p = theorem21_prediction(objective, wz, eta, rho)
+    H = np.asarray(objective.hess(np.asarray(wz, dtype=float)), dtype=float)
+    g = p.grad_lambda_max
+    g_perp = g - (g @ p.v1) * p.v1
+    return -(p.eta**2) * p.rho**2 / (2 * (2 - p.eta * p.lam1)) * (H @ g_perp)
+
+
+def cubic_objective(M, T, name: str = "cubic") -> Objective:
+    """``ℓ(w) = ½ wᵀMw + T(w, w, w)/6`` with exact derivatives.
+
+    ``∇ℓ = Mw + ½T(w, w, ·)``, ``∇²ℓ = M + T(w, ·, ·)`` and ``D³ℓ = T`` is constant,
+    so D³ℓ is 0-Lipschitz: the smallest B of Theorem 21's assumption is 0, while
+    the Hessian still changes (Chapter 5).
+
+    Parameters
+    ----------
+    M : array_like, shape (d, d)
+        Symmetric matrix, the Hessian at 0.
+    T : array_like, shape (d, d, d)
+        Fully symmetric tensor.
+
+    Examples
+    --------
+    >>> T = np.zeros((2, 2, 2))
+    >>> T[0, 0, 1] = T[0, 1, 0] = T[1, 0, 0] = 1.0
+    >>> loss = cubic_objective(np.diag([2.0, 1.0]), T)
+    >>> loss.value([1.0, 1.0])
+    2.0
+    """
+    M = np.asarray(M, dtype=float)
+    T = np.asarray(T, dtype=float)
+    d = M.shape[0]
+    if M.shape != (d, d) or not np.allclose(M, M.T):
+        raise ValueError(f"M must be a symmetric (d, d) matrix, got shape {M.shape}")
+    if T.shape != (d, d, d):
+        raise ValueError(f"T must have shape ({d}, {d}, {d}), got {T.shape}")
+    for axes in [(1, 0, 2), (0, 2, 1), (2, 1, 0)]:
+        if not np.allclose(T, T.transpose(axes)):
+            raise ValueError("T must be a fully symmetric tensor")
+
+    def _w(w):
+        return as_points(w, d=d)
+
+    def value(w):
+        w = _w(w)
+        v = (
+            0.5 * np.einsum("...i,ij,...j->...", w, M, w)
+            + np.einsum("ijk,...i,...j,...k->...", T, w, w, w) / 6
+        )
+        return _scalar(v)
+
+    def grad(w):
+        w = _w(w)
+        return w @ M + 0.5 * np.einsum("ijk,...i,...j->...k", T, w, w)
+
+    def hess(w):
+        w = _w(w)
+        return M + np.einsum("ijk,...i->...jk", T, w)
+
+    def d3(w):
+        w = _w(w)
+        return np.broadcast_to(T, (*w.shape[:-1], d, d, d)).copy()
+
+    return Objective(value, grad, hess, d3, name=name)

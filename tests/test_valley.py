@@ -1,0 +1,209 @@
+"""The valley of ½(xy - 1)² and the finer analysis of Theorem 21 (samlib.valley)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from samlib import run_sam, sam_step, theorem21_prediction
+from samlib.objectives import product_loss
+from samlib.valley import (
+    cubic_objective,
+    drift_flow,
+    leading_remainder,
+    measured_valley_speed,
+    midpoints,
+    predicted_valley_speed,
+    valley_arclength,
+    valley_foot,
+    valley_point,
+    valley_sharpness,
+    valley_tangent,
+)
+
+PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=None)
+LOSS = product_loss()
+valley_x = st.floats(0.05, 20.0).flatmap(lambda x: st.sampled_from([x, -x]))
+
+
+def cubic_example():
+    T = np.zeros((2, 2, 2))
+    T[0, 0, 1] = T[0, 1, 0] = T[1, 0, 0] = 1.0  # ℓ = w1² + w2²/2 + w1²w2/2
+    return cubic_objective(np.diag([2.0, 1.0]), T)
+
+
+# --------------------------------------------------------------------------------------
+# geometry
+
+
+@PROPERTY
+@given(valley_x)
+def test_valley_points_are_minima_with_the_stated_sharpness_and_tangent(x):
+    z = valley_point(x)
+    assert np.isclose(z[0] * z[1], 1.0)
+    assert np.allclose(LOSS.grad(z), 0.0, atol=1e-12)
+    assert np.isclose(LOSS.sharpness(z), valley_sharpness(x), rtol=1e-10)
+    t = valley_tangent(x)
+    assert np.isclose(np.linalg.norm(t), 1.0)
+    # The Hessian vanishes along the valley, and the tangent points to larger x.
+    assert np.allclose(LOSS.hess(z) @ t, 0.0, atol=1e-9 * valley_sharpness(x))
+    assert t[0] > 0
+
+
+def test_valley_functions_broadcast():
+    x = np.array([[0.5, 2.0], [-3.0, 1.0]])
+    assert valley_point(x).shape == (2, 2, 2)
+    assert valley_tangent(x).shape == (2, 2, 2)
+    assert valley_sharpness(x).shape == (2, 2)
+    assert valley_arclength(x).shape == (2, 2)
+    assert isinstance(valley_arclength(2.0), float)
+
+
+def test_arclength_matches_a_fine_polyline():
+    for x_end in [3.0, 0.2, -4.0, -0.5]:
+        xs = np.linspace(np.sign(x_end), x_end, 200_001)
+        pts = valley_point(xs)
+        polyline = np.sum(np.linalg.norm(np.diff(pts, axis=0), axis=1))
+        assert np.isclose(abs(valley_arclength(x_end)), polyline, rtol=1e-9)
+        assert np.sign(valley_arclength(x_end)) == np.sign(x_end - np.sign(x_end))
+
+
+@PROPERTY
+@given(st.floats(0.05, 20.0))
+def test_arclength_derivative_and_symmetry(x):
+    h = 1e-6 * x
+    deriv = (valley_arclength(x + h) - valley_arclength(x - h)) / (2 * h)
+    assert np.isclose(deriv, np.sqrt(1 + x**-4), rtol=1e-6)
+    assert np.isclose(valley_arclength(1 / x), -valley_arclength(x), atol=1e-12)
+    assert np.isclose(valley_arclength(-x), -valley_arclength(x), atol=1e-12)
+
+
+def test_valley_rejects_x_zero_and_far_points():
+    with pytest.raises(ValueError, match="nonzero"):
+        valley_point(0.0)
+    with pytest.raises(ValueError, match="nonzero"):
+        valley_sharpness([1.0, 0.0])
+    with pytest.raises(ValueError, match="valley_arclength needs"):
+        valley_arclength(1e5)
+
+
+@PROPERTY
+@given(valley_x, st.floats(-0.5, 0.5))
+def test_foot_of_a_normal_offset_is_the_valley_point(x, offset):
+    z = valley_point(x)
+    normal = np.array([z[1], z[0]]) / np.linalg.norm(z)  # ∇(xy) direction
+    w = z + offset * normal
+    # A normal offset shorter than the valley's radius of curvature keeps its foot.
+    radius = np.linalg.norm(z) ** 3 / 2
+    if abs(offset) < 0.5 * radius:
+        assert np.allclose(valley_foot(w), z, atol=1e-9 * max(1, abs(x)))
+
+
+def test_foot_is_the_nearest_point_by_brute_force():
+    rng = np.random.default_rng(0)
+    w = rng.uniform(0.2, 3.0, size=(20, 2))
+    w[::2] *= -1
+    feet = valley_foot(w)
+    assert feet.shape == w.shape
+    for point, foot in zip(w, feet, strict=True):
+        xs = np.sign(point[0] + point[1]) * np.geomspace(1e-3, 1e3, 100_001)
+        dist = np.min(np.linalg.norm(valley_point(xs) - point, axis=1))
+        gap = np.linalg.norm(foot - point)
+        # No sampled point is nearer; the samples' spacing limits the lower bound.
+        assert dist - 2e-5 <= gap <= dist + 1e-12
+        assert np.isclose(foot[0] * foot[1], 1.0)
+        # w - foot is normal to the valley.
+        assert abs((point - foot) @ valley_tangent(foot[0])) < 1e-12
+
+
+# --------------------------------------------------------------------------------------
+# drift along the valley
+
+
+def test_midpoints_average_consecutive_iterates():
+    path = np.arange(12.0).reshape(6, 2)
+    assert np.array_equal(midpoints(path), (path[1:] + path[:-1]) / 2)
+    with pytest.raises(ValueError, match="T ≥ 2"):
+        midpoints(path[:1])
+
+
+def test_predicted_speed_matches_the_closed_form():
+    """Drift along the tangent: -(ηρ²/2)(2/(2 - ηλ1))² · 2(x² - y²)/√(x² + y²)."""
+    eta, rho = 0.1, 0.05
+    x = np.array([0.4, 0.8, 1.0, 1.5, 3.0])
+    y = 1 / x
+    lam1 = x**2 + y**2
+    closed = (
+        -(eta * rho**2 / 2)
+        * (2 / (2 - eta * lam1)) ** 2
+        * 2
+        * (x**2 - y**2)
+        / np.sqrt(lam1)
+    )
+    assert np.allclose(predicted_valley_speed(x, eta, rho), closed, atol=1e-15)
+    assert predicted_valley_speed(1.0, eta, rho) == pytest.approx(0.0, abs=1e-15)
+
+
+def test_measured_speed_of_a_sam_run_agrees_with_theorem_21():
+    eta = rho = 0.05
+    path = run_sam(LOSS.grad, [2.0, 0.6], eta, rho, 1500)
+    x, speed = measured_valley_speed(path, window=10)
+    assert x.shape == speed.shape == (1500 - 20,)
+    settled = slice(300, None, 100)  # after the fall into the valley
+    predicted = predicted_valley_speed(x[settled], eta, rho)
+    assert np.all(speed[settled] < 0)  # towards (1, 1)
+    assert np.allclose(speed[settled], predicted, rtol=0.01)
+    with pytest.raises(ValueError, match="at least"):
+        measured_valley_speed(path[:5], window=10)
+
+
+def test_drift_flow_follows_the_predicted_speed_and_stops_at_the_flattest_point():
+    eta, rho = 0.1, 0.1
+    t, x = drift_flow(2.0, eta, rho, 40, stride=1)
+    assert t.tolist() == list(range(41))
+    s = valley_arclength(x)
+    assert np.allclose(np.diff(s), predicted_valley_speed(x[:-1], eta, rho), rtol=1e-3)
+    t, x = drift_flow(2.0, eta, rho, 3000, stride=50)
+    assert t[-1] == 3000 and len(t) == 61
+    assert np.all(np.diff(x) <= 0) and abs(x[-1] - 1) < 1e-3
+    assert drift_flow(-2.0, eta, rho, 3000, stride=50)[1][-1] == pytest.approx(-x[-1])
+
+
+# --------------------------------------------------------------------------------------
+# Theorem 21's remainder
+
+
+def test_cubic_objective_derivatives_by_finite_differences():
+    loss = cubic_example()
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal(2)
+    h = 1e-6
+    eye = np.eye(2)
+    fd_grad = [(loss.value(w + h * e) - loss.value(w - h * e)) / (2 * h) for e in eye]
+    fd_hess = [(loss.grad(w + h * e) - loss.grad(w - h * e)) / (2 * h) for e in eye]
+    fd_d3 = [(loss.hess(w + h * e) - loss.hess(w - h * e)) / (2 * h) for e in eye]
+    assert np.allclose(loss.grad(w), fd_grad, atol=1e-8)
+    assert np.allclose(loss.hess(w), np.array(fd_hess).T, atol=1e-8)
+    assert np.allclose(loss.d3(w), np.array(fd_d3), atol=1e-8)
+    assert loss.d3(np.zeros((3, 2))).shape == (3, 2, 2, 2)
+    with pytest.raises(ValueError, match="fully symmetric"):
+        cubic_objective(np.eye(2), np.arange(8.0).reshape(2, 2, 2))
+
+
+def test_leading_remainder_explains_the_error_of_order_eta2_rho2():
+    loss = cubic_example()
+    eta = 0.2
+    for rho in [0.02, 0.01, 0.005]:
+        p = theorem21_prediction(loss, [0.0, 0.0], eta, rho)
+        actual = sam_step(p.w_t, loss.grad, eta, rho) - p.w_t
+        lead = leading_remainder(loss, [0.0, 0.0], eta, rho)
+        # Closed form here: -η²ρ²/(2(2 - 2η)) · H·(0, 1) = -η²ρ²/(4(1 - η)) e2.
+        assert np.allclose(lead, [0.0, -(eta**2) * rho**2 / (4 * (1 - eta))])
+        err = np.linalg.norm(actual - p.step)
+        # Without it the error is a fixed fraction of the drift; with it, o(drift).
+        assert err / np.linalg.norm(p.drift) == pytest.approx(
+            eta * (2 - 2 * eta) / 4, rel=0.05
+        )
+        assert np.linalg.norm(actual - p.step - lead) < 0.05 * err
+    # On the valley of ½(xy - 1)² the Hessian kills it.
+    assert np.allclose(leading_remainder(LOSS, valley_point(2.0), 0.1, 0.1), 0.0)
