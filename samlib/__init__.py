@@ -12,7 +12,9 @@ The mathematics of Bartlett, Long & Bousquet (JMLR 2023) as small pure functions
   :func:`grad_lambda_max`, :func:`theorem21_prediction`;
 * :mod:`samlib.proof` (the quantities of Lemmas 6–20), :mod:`samlib.stability`
   (edges of stability), :mod:`samlib.valley` (the valley xy = 1 and drift
-  speeds), :mod:`samlib.objectives`, :mod:`samlib.plotting`,
+  speeds), :mod:`samlib.variants` (momentum and stochastic SAM),
+  :mod:`samlib.network` (a two-layer network with Hessian-vector products),
+  :mod:`samlib.objectives`, :mod:`samlib.plotting`,
   :mod:`samlib.widgets`.
 """
 
