@@ -20,8 +20,8 @@ test: install
 	$(PYTHON) -m pytest
 
 lint:
-	$(PYTHON) -m ruff check samlib tests
-	$(PYTHON) -m ruff format --check samlib tests
+	$(PYTHON) -m ruff check samlib tests benchmarks book/_ext assignments/build.py
+	$(PYTHON) -m ruff format --check samlib tests benchmarks book/_ext assignments/build.py
 
 clean:
 	rm -rf _build

@@ -1,4 +1,4 @@
-"""Benchmarks of the book: explorer latency, build and test time, SAM throughput, memory.
+"""Benchmarks: explorer latency, build and test time, SAM throughput, memory.
 
 Run from the repository's root (after `pip install -r requirements.txt`):
 
@@ -16,7 +16,6 @@ import argparse
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -44,7 +43,11 @@ def verdict(ok: bool) -> str:
 def table(title: str, header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     print(f"\n## {title}\n")
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
+    print(
+        "| "
+        + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
+        + " |"
+    )
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:
         cells = (str(c).ljust(w) for c, w in zip(row, widths, strict=True))
@@ -154,7 +157,7 @@ for _name, _obj in list(globals().items()):
             _v = int(round(_v))
         _start = _t.perf_counter()
         _obj.update(**{_key: _v})
-        _obj.fig.savefig(_io.BytesIO(), format="png")  # what the live widget displays
+        _obj.render()  # the PNG that the live widget displays
         _times.append(_t.perf_counter() - _start)
     _results.append((_name, _st.median(_times[2:]), _obj.ok))
 print("EXPLORERS", _results)
@@ -172,7 +175,9 @@ def bench_notebooks() -> dict:
         nb = nbformat.read(path, as_version=4)
         nb.cells.append(nbformat.v4.new_code_cell(PROBE))
         client = NotebookClient(
-            nb, timeout=600, kernel_name="python3",
+            nb,
+            timeout=600,
+            kernel_name="python3",
             resources={"metadata": {"path": str(path.parent)}},
         )
         env = dict(os.environ, MPLBACKEND="Agg")
@@ -186,30 +191,43 @@ def bench_notebooks() -> dict:
         explorers, maxrss = [], 0
         for line in text.splitlines():
             if line.startswith("EXPLORERS"):
-                explorers = eval(line[len("EXPLORERS"):])  # noqa: S307 - our own output
+                explorers = eval(line[len("EXPLORERS") :])
             if line.startswith("MAXRSS_KB"):
                 maxrss = int(line.split()[1])
         for name, median, ok in explorers:
             ms = median * 1e3
             latencies.append(ms)
-            rows.append([
-                path.stem, name, f"{ms:.1f} ms", f"<= {TARGETS['explorer_ms']:.0f} ms",
-                verdict(ms <= TARGETS["explorer_ms"]) + ("" if ok else " (message)"),
-            ])
+            rows.append(
+                [
+                    path.stem,
+                    name,
+                    f"{ms:.1f} ms",
+                    f"<= {TARGETS['explorer_ms']:.0f} ms",
+                    verdict(ms <= TARGETS["explorer_ms"])
+                    + ("" if ok else " (message)"),
+                ]
+            )
         peaks.append(maxrss)
         mem_rows.append([path.stem, f"{elapsed:.1f} s", f"{maxrss / 1024:.0f} MiB"])
-    table("Explorer latency (median of 10 updates: recompute + redraw, Agg PNG)",
-          ["notebook", "explorer", "median update", "target", ""], rows)
-    table("Notebook execution and peak memory (kernel max RSS)",
-          ["notebook", "execution", "peak memory"], mem_rows)
+    table(
+        "Explorer latency (median of 10 updates: recompute + redraw to the PNG shown)",
+        ["notebook", "explorer", "median update", "target", ""],
+        rows,
+    )
+    table(
+        "Notebook execution and peak memory (kernel max RSS)",
+        ["notebook", "execution", "peak memory"],
+        mem_rows,
+    )
     return {"latencies_ms": latencies, "peak_kb": max(peaks, default=0)}
 
 
 # ------------------------------------------------------------------ build and tests
 def run(cmd: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.perf_counter() - start
 
 
@@ -217,14 +235,22 @@ def slowest_notebooks(k: int = 3) -> list[tuple[str, float]]:
     from jupyter_cache import get_cache
 
     cache = get_cache(str(ROOT / "_build" / ".jupyter_cache"))
-    records = [(Path(r.uri).stem, r.data.get("execution_seconds", 0.0))
-               for r in cache.list_cache_records()]
+    records = [
+        (Path(r.uri).stem, r.data.get("execution_seconds", 0.0))
+        for r in cache.list_cache_records()
+    ]
     return sorted(records, key=lambda x: -x[1])[:k]
 
 
 def bench_build_and_tests() -> dict:
-    jb = [str(Path(sys.executable).with_name("jupyter-book")), "build", ".", "-W", "-n",
-          "--keep-going"]
+    jb = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        ".",
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     clean = run(jb)
     slow = slowest_notebooks()
@@ -242,35 +268,59 @@ def bench_build_and_tests() -> dict:
     finally:
         target.write_text(original)
     tests = run([sys.executable, "-m", "pytest", "-q"])
-    table("Build and test time (this machine)",
-          ["what", "time", "target", ""],
-          [["clean jupyter-book build", f"{clean:.0f} s",
-            f"<= {TARGETS['clean_build_s']:.0f} s",
-            verdict(clean <= TARGETS["clean_build_s"])],
-           [f"rebuild after editing {target.stem}", f"{rebuild:.1f} s",
-            f"<= {TARGETS['rebuild_s']:.0f} s", verdict(rebuild <= TARGETS["rebuild_s"])],
-           ["pytest (README's test command)", f"{tests:.0f} s",
-            f"<= {TARGETS['tests_s']:.0f} s", verdict(tests <= TARGETS["tests_s"])]])
-    table("Slowest notebooks in the clean build", ["notebook", "execution"],
-          [[name, f"{sec:.1f} s"] for name, sec in slow])
+    table(
+        "Build and test time (this machine)",
+        ["what", "time", "target", ""],
+        [
+            [
+                "clean jupyter-book build",
+                f"{clean:.0f} s",
+                f"<= {TARGETS['clean_build_s']:.0f} s",
+                verdict(clean <= TARGETS["clean_build_s"]),
+            ],
+            [
+                f"rebuild after editing {target.stem}",
+                f"{rebuild:.1f} s",
+                f"<= {TARGETS['rebuild_s']:.0f} s",
+                verdict(rebuild <= TARGETS["rebuild_s"]),
+            ],
+            [
+                "pytest (README's test command)",
+                f"{tests:.0f} s",
+                f"<= {TARGETS['tests_s']:.0f} s",
+                verdict(tests <= TARGETS["tests_s"]),
+            ],
+        ],
+    )
+    table(
+        "Slowest notebooks in the clean build",
+        ["notebook", "execution"],
+        [[name, f"{sec:.1f} s"] for name, sec in slow],
+    )
     run(jb)  # leave a build matching the committed sources
     return {"clean_s": clean, "rebuild_s": rebuild, "tests_s": tests}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="*",
-                        choices=["throughput", "explorers", "build"],
-                        default=["throughput", "explorers", "build"])
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        choices=["throughput", "explorers", "build"],
+        default=["throughput", "explorers", "build"],
+    )
     args = parser.parse_args()
-    print(f"# Benchmarks ({platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"numpy {np.__version__})")
+    print(
+        f"# Benchmarks ({platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"numpy {np.__version__})"
+    )
     if "throughput" in args.only:
         bench_throughput()
     if "explorers" in args.only:
         result = bench_notebooks()
-        print(f"\nPeak memory over the book's notebooks: {result['peak_kb'] / 1024:.0f} MiB")
+        peak = result["peak_kb"] / 1024
+        print(f"\nPeak memory over the book's notebooks: {peak:.0f} MiB")
     if "build" in args.only:
         bench_build_and_tests()
 

@@ -9,6 +9,7 @@ traceback, and the last valid picture stays on screen.
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -99,6 +100,27 @@ class Explorer:
         self.message = ""
         self.ok = True
         self.update()
+        self._freeze_layout()
+
+    def _freeze_layout(self) -> None:
+        """Lay the figure out once; later redraws keep that layout.
+
+        A constrained or tight layout is recomputed at every redraw and costs about
+        half of it; the explorer's axes do not move, so it is computed only here.
+        """
+        if self.fig.get_layout_engine() is None:
+            return
+        self.fig.draw_without_rendering()
+        try:
+            self.fig.set_layout_engine("none")
+        except RuntimeError:  # a colorbar ties the figure to its layout engine
+            pass
+
+    def render(self) -> bytes:
+        """The figure as PNG bytes, as the live widget shows it."""
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png", dpi=self.fig.dpi)
+        return buffer.getvalue()
 
     def update(self, **changes) -> str:
         """Redraw with ``changes`` applied; returns the status or error message."""
@@ -117,9 +139,8 @@ class Explorer:
     def widget(self):
         """The interactive version: sliders, the figure and a message line."""
         import ipywidgets as w
-        from IPython.display import display
 
-        output = w.Output()
+        image = w.Image(format="png", layout=w.Layout(max_width="100%"))
         note = w.HTML()
         sliders = {name: c.build(name) for name, c in self.controls.items()}
 
@@ -130,9 +151,7 @@ class Explorer:
                 if not self.ok
                 else f"<span>{text}</span>"
             )
-            with output:
-                output.clear_output(wait=True)
-                display(self.fig)
+            image.value = self.render()
 
         def on_change(change):
             self.update(**{name: s.value for name, s in sliders.items()})
@@ -145,6 +164,6 @@ class Explorer:
             [
                 w.HBox(list(sliders.values()), layout=w.Layout(flex_flow="row wrap")),
                 note,
-                output,
+                image,
             ]
         )

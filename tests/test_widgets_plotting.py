@@ -45,6 +45,7 @@ def make_explorer(fig, ax):
     """An explorer that draws GD on ½w² for a step size η; η ≥ 2 diverges and the
     update raises samlib's DivergenceError (a ValueError)."""
     (line,) = ax.plot([], [])
+    ax.set(xlim=(0, 50), ylim=(-1.1, 1.1))
     calls = []
 
     def update(eta, n_steps):
@@ -132,8 +133,10 @@ def test_control_build_makes_the_right_sliders():
 def test_explorer_widget_shows_the_message_for_bad_slider_values(fig_ax, capsys):
     explorer, _, _ = make_explorer(*fig_ax)
     box = explorer.widget()
-    sliders, note, output = box.children
-    assert isinstance(output, ipywidgets.Output)
+    sliders, note, image = box.children
+    assert isinstance(image, ipywidgets.Image) and image.format == "png"
+    assert bytes(image.value).startswith(b"\x89PNG")
+    first_picture = bytes(image.value)
     eta_slider, steps_slider = sliders.children
     assert isinstance(eta_slider, ipywidgets.FloatLogSlider)
     assert isinstance(steps_slider, ipywidgets.IntSlider)
@@ -143,7 +146,7 @@ def test_explorer_widget_shows_the_message_for_bad_slider_values(fig_ax, capsys)
     eta_slider.value = 0.25
     assert "Cannot draw" not in note.value and "final" in note.value
     assert explorer.params["eta"] == pytest.approx(0.25)
-    capsys.readouterr()  # outside a kernel, display() prints the figure's repr
+    assert bytes(image.value) != first_picture  # the new settings were drawn
 
 
 # --------------------------------------------------------------------------------------

@@ -23,7 +23,10 @@ def repository_url(srcdir: str) -> str | None:
         candidates.append(
             subprocess.run(
                 ["git", "-C", srcdir, "remote", "get-url", "origin"],
-                capture_output=True, text=True, timeout=10, check=False,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
             ).stdout.strip()
         )
     except (OSError, subprocess.SubprocessError):
