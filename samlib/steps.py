@@ -7,6 +7,11 @@ and ``sigma`` may be scalars or arrays that broadcast against the batch shape
 
 The runners return the whole trajectory, of shape ``(n_steps + 1, *batch, d)`` where
 ``batch`` is the broadcast of ``w0``'s batch shape with the parameters' shapes.
+
+``grad`` is applied to each point of a batch independently (it is the gradient of the
+loss at each point). Large batches are therefore advanced in blocks of rows that fit
+in the processor's cache, which makes a step over 100,000 points about twice as fast
+as one pass of whole-array operations (``benchmarks/run.py``).
 """
 
 from __future__ import annotations
@@ -99,6 +104,40 @@ def _gd_update(w, grad, eta):
     return w - eta * grad(w)
 
 
+BLOCK_ELEMENTS = 1 << 17  # 1 MiB of float64: a block and its temporaries stay in cache
+
+
+def _blockwise(update, w, grad, params):
+    """``update(w, grad, **params)``, computed on blocks of rows of a large batch.
+
+    The elementwise temporaries of a step (two gradients, the normalised ascent
+    direction, ...) then live in cache instead of main memory. ``params`` are scalars
+    or arrays of shape ``(..., 1)`` broadcasting against ``w.shape[:-1]``.
+    """
+    batch = np.broadcast_shapes(
+        w.shape[:-1], *(np.shape(v)[:-1] for v in params.values())
+    )
+    d = w.shape[-1]
+    n = int(np.prod(batch))
+    if n * d <= 2 * BLOCK_ELEMENTS:
+        return update(w, grad, **params)
+    rows = np.broadcast_to(w, (*batch, d)).reshape(n, d)
+    flat = {
+        k: v if np.ndim(v) == 0 else np.broadcast_to(v, (*batch, 1)).reshape(n, 1)
+        for k, v in params.items()
+    }
+    out = np.empty((n, d))
+    step = max(1, BLOCK_ELEMENTS // d)
+    for start in range(0, n, step):
+        block = slice(start, start + step)
+        out[block] = update(
+            rows[block],
+            grad,
+            **{k: v if np.ndim(v) == 0 else v[block] for k, v in flat.items()},
+        )
+    return out.reshape(*batch, d)
+
+
 def _prepare(w, grad, **params):
     """Validate ``w``, ``grad`` and the parameters once; return them ready to use."""
     w = as_points(w)
@@ -154,7 +193,7 @@ def sam_step(w, grad: Grad, eta, rho):
     array([0. , 0.8])
     """
     w, grad, p = _prepare(w, grad, eta=(eta, True), rho=(rho, False))
-    return _sam_update(w, grad, p["eta"], p["rho"])
+    return _blockwise(_sam_update, w, grad, p)
 
 
 def usam_step(w, grad: Grad, eta, rho):
@@ -164,13 +203,13 @@ def usam_step(w, grad: Grad, eta, rho):
     Parameters as in :func:`sam_step`.
     """
     w, grad, p = _prepare(w, grad, eta=(eta, True), rho=(rho, False))
-    return _usam_update(w, grad, p["eta"], p["rho"])
+    return _blockwise(_usam_update, w, grad, p)
 
 
 def gd_step(w, grad: Grad, eta):
     """One gradient-descent step ``w - η ∇ℓ(w)`` (SAM with ρ = 0)."""
     w, grad, p = _prepare(w, grad, eta=(eta, True))
-    return _gd_update(w, grad, p["eta"])
+    return _blockwise(_gd_update, w, grad, p)
 
 
 def noisy_gd_step(w, grad: Grad, eta, sigma, rng: np.random.Generator):
@@ -196,7 +235,9 @@ def _run(update, w0, grad, n_steps, allow_divergence, params, noise=None):
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n_steps):
             # rows that already diverged are fed a harmless 0 and stay NaN
-            w = update(np.where(diverged, 0.0, w) if diverged.any() else w, grad, **p)
+            w = _blockwise(
+                update, np.where(diverged, 0.0, w) if diverged.any() else w, grad, p
+            )
             if noise is not None:
                 w = w - noise(w.shape, **p)
             new = ~np.isfinite(w).all(axis=-1, keepdims=True)

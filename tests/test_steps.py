@@ -260,6 +260,42 @@ def test_batched_run_equals_per_row_runs():
         )
 
 
+@pytest.mark.parametrize("batch", [(37,), (5, 9)])
+def test_large_batches_advanced_in_blocks_equal_the_row_by_row_steps(
+    monkeypatch, batch
+):
+    """Blocks of rows (``BLOCK_ELEMENTS`` shrunk so that a small batch is split into
+    many uneven blocks) give each row exactly the step it gets on its own, with
+    per-row η and ρ."""
+    from samlib import steps
+
+    monkeypatch.setattr(steps, "BLOCK_ELEMENTS", 8)
+    obj = paper_objective()
+    rng = np.random.default_rng(9)
+    w0 = rng.uniform(-2, 2, size=(*batch, 2))
+    eta = rng.uniform(0.05, 0.2, size=batch)
+    rho = rng.uniform(0.1, 1.0, size=batch[-1:])  # broadcast along the last axis
+    rows = [np.unravel_index(i, batch) for i in range(int(np.prod(batch)))]
+    for step in (sam_step, usam_step):
+        stepped = step(w0, obj.grad, eta, rho)
+        for i in rows:
+            assert np.array_equal(stepped[i], step(w0[i], obj.grad, eta[i], rho[i[-1]]))
+    assert np.array_equal(
+        gd_step(w0, obj.grad, eta),
+        np.array([gd_step(w0[i], obj.grad, eta[i]) for i in rows]).reshape(w0.shape),
+    )
+    path = run_sam(obj.grad, w0, eta, rho, 6)
+    for i in rows:
+        assert np.array_equal(
+            path[(slice(None), *i)], run_sam(obj.grad, w0[i], eta[i], rho[i[-1]], 6)
+        )
+    # a scalar start swept over a grid of step sizes is also split into blocks
+    grid = np.linspace(0.05, 0.3, 40)
+    swept = run_gd(Quadratic([1.0, 0.5]).grad, [1.0, 1.0], grid, 3)
+    np.testing.assert_allclose(swept[-1, :, 0], (1 - grid) ** 3, rtol=1e-14)
+    np.testing.assert_allclose(swept[-1, :, 1], (1 - grid / 2) ** 3, rtol=1e-14)
+
+
 def test_run_sam_iterates_sam_step():
     obj = product_loss()
     w = np.array([1.7, 0.3])
