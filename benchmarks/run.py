@@ -203,15 +203,12 @@ for _name, _obj in list(globals().items()):
     _times = []
     _keys = list(_obj.controls)
     for _k in range(12):
+        # a different slider position each time, as the widget sends it
         _key = _keys[_k % len(_keys)]
         _c = _obj.controls[_key]
-        _frac = (0.3, 0.6)[_k % 2]
-        if _c.log:
-            _v = _c.min * (_c.max / _c.min) ** _frac
-        else:
-            _v = _c.min + (_c.max - _c.min) * _frac
-        if _c.integer:
-            _v = int(round(_v))
+        _grid = _c.positions()
+        _v = _grid[int(round(((0.15 + 0.61 * _k) % 1) * (len(_grid) - 1)))]
+        _v = int(_v) if _c.integer else float(_v)
         _start = _t.perf_counter()
         _obj.update(**{_key: _v})
         _obj.render()  # the PNG that the live widget displays

@@ -35,7 +35,7 @@ def as_points(w, name: str = "w", d: int | None = None) -> np.ndarray:
         raise ValueError(
             f"{name} must have last dimension d = {d}, got shape {arr.shape}"
         )
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return arr
 

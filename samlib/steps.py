@@ -16,6 +16,7 @@ as one pass of whole-array operations (``benchmarks/run.py``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -63,9 +64,20 @@ def normalize(g: np.ndarray) -> np.ndarray:
     """
     g = np.asarray(g, dtype=float)
     norm = np.sqrt(np.einsum("...i,...i->...", g, g))[..., None]
+    if norm.min() > 1e-150 and norm.max() < 1e150:
+        return g / norm  # the common case: one pass for the norm, one for the division
     safe = (norm > 1e-150) & (norm < 1e150)
-    if np.all(safe):  # the common case: one pass for the norm, one for the division
-        return g / norm
+    # rescale only the rows whose norm would under- or overflow, so that a row's
+    # result never depends on the other rows of the batch
+    out = g / np.where(safe, norm, 1.0)  # zero rows stay zero
+    rows = ~safe[..., 0] & np.any(g != 0, axis=-1)
+    if np.any(rows):
+        out[rows] = _normalize_rescaled(g[rows])
+    return out
+
+
+def _normalize_rescaled(g: np.ndarray) -> np.ndarray:
+    """``g/‖g‖`` row by row, computed as ``s/‖s‖`` with ``s = g/max|g|``."""
     scale = np.max(np.abs(g), axis=-1, keepdims=True)
     scaled = g / np.where(scale > 0, scale, 1.0)
     scaled_norm = np.linalg.norm(scaled, axis=-1, keepdims=True)
@@ -75,12 +87,23 @@ def normalize(g: np.ndarray) -> np.ndarray:
 
 
 def _shape_checked(grad: Grad) -> Grad:
-    """Wrap ``grad`` so that a result of the wrong shape raises a clear error."""
+    """Wrap ``grad`` so that a result of the wrong shape raises a clear error.
+
+    Rows that overflowed inside a step (an ascent point beyond the floating-point
+    range) are not passed to ``grad``, which may reject them: their gradient is NaN,
+    and the runners report the row as diverged.
+    """
     if not callable(grad):
         raise TypeError(f"grad must be a callable w -> ∇ℓ(w), got {grad!r}")
 
     def checked(w):
-        g = np.asarray(grad(w), dtype=float)
+        try:
+            g = np.asarray(grad(w), dtype=float)
+        except ValueError:
+            bad = ~np.isfinite(w).all(axis=-1, keepdims=True)
+            if not bad.any():
+                raise
+            return np.where(bad, np.nan, checked(np.where(bad, 0.0, w)))
         if g.shape != w.shape:
             raise ValueError(
                 f"grad(w) must return an array of the same shape as w {w.shape}, "
@@ -118,7 +141,7 @@ def _blockwise(update, w, grad, params):
         w.shape[:-1], *(np.shape(v)[:-1] for v in params.values())
     )
     d = w.shape[-1]
-    n = int(np.prod(batch))
+    n = math.prod(batch)
     if n * d <= 2 * BLOCK_ELEMENTS:
         return update(w, grad, **params)
     rows = np.broadcast_to(w, (*batch, d)).reshape(n, d)
@@ -232,16 +255,21 @@ def _run(update, w0, grad, n_steps, allow_divergence, params, noise=None):
     trajectory = np.empty((n_steps + 1, *w.shape))
     trajectory[0] = w
     diverged = np.zeros((*w.shape[:-1], 1), dtype=bool)
+    if w.size > 2 * BLOCK_ELEMENTS:  # w has the whole batch's shape: decide once
+
+        def update(w, grad, _update=update, **p):
+            return _blockwise(_update, w, grad, p)
+
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n_steps):
             # rows that already diverged are fed a harmless 0 and stay NaN
-            w = _blockwise(
-                update, np.where(diverged, 0.0, w) if diverged.any() else w, grad, p
-            )
+            w = update(np.where(diverged, 0.0, w) if diverged.any() else w, grad, **p)
             if noise is not None:
                 w = w - noise(w.shape, **p)
-            new = ~np.isfinite(w).all(axis=-1, keepdims=True)
-            if new.any():
+            new = (
+                None if np.isfinite(w).all() else ~np.isfinite(w).all(-1, keepdims=True)
+            )
+            if new is not None:
                 if not allow_divergence:
                     raise DivergenceError(
                         f"the iterates diverged (non-finite) at step {t + 1}; the "

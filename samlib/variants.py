@@ -24,7 +24,7 @@ from samlib._validation import (
     as_points,
     batch_param,
 )
-from samlib.steps import DivergenceError, normalize
+from samlib.steps import DivergenceError, _shape_checked, normalize
 
 __all__ = [
     "momentum_cycle",
@@ -98,7 +98,7 @@ def momentum_sam_step(w, m, grad: Callable, eta, rho, beta):
     w = as_points(w)
     m = np.broadcast_to(as_points(m, name="m", d=w.shape[-1]), w.shape)
     p = _momentum_params(w, eta, rho, beta)
-    m_next = p["beta"] * m + _sam_gradient(w, grad, p["rho"])
+    m_next = p["beta"] * m + _sam_gradient(w, _shape_checked(grad), p["rho"])
     return w - p["eta"] * m_next, m_next
 
 
@@ -153,6 +153,7 @@ def run_momentum_sam(
     """
     n_steps = as_count(n_steps, "n_steps")
     w0 = as_points(w0, name="w0")
+    grad = _shape_checked(grad)
     p = _momentum_params(w0, eta, rho, beta)
     batch = np.broadcast_shapes(w0.shape[:-1], *(np.shape(v)[:-1] for v in p.values()))
     w = np.broadcast_to(w0, (*batch, w0.shape[-1])).astype(float)

@@ -28,6 +28,33 @@ class Control:
     log: bool = False
     integer: bool = False
 
+    def positions(self):
+        """Every value the slider can send: ``min, min + step, ..., max``.
+
+        A log slider steps its exponent (``10**(log10 min + k step)``); an integer
+        slider steps by ``step`` (default 1). An explorer can precompute its runs for
+        all of them in one batched call and look each move up (Chapter 7).
+        """
+        import numpy as np
+
+        if self.integer:
+            return np.arange(int(self.min), int(self.max) + 1, int(self.step or 1))
+        lo, hi = self.min, self.max
+        if self.log:
+            lo, hi = np.log10(lo), np.log10(hi)
+        step = self.step or (0.05 if self.log else (hi - lo) / 100)
+        n = int(np.floor((hi - lo) / step + 1e-9))
+        grid = lo + step * np.arange(n + 1)
+        return 10.0**grid if self.log else grid
+
+    def index(self, value) -> int | None:
+        """The index of ``value`` in :meth:`positions`, or None if it is not one."""
+        import numpy as np
+
+        grid = self.positions()
+        k = int(np.argmin(np.abs(grid - value)))
+        return k if abs(grid[k] - value) <= 1e-9 * max(1.0, abs(value)) else None
+
     def build(self, name: str):
         import ipywidgets as w
 

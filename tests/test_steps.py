@@ -296,6 +296,24 @@ def test_large_batches_advanced_in_blocks_equal_the_row_by_row_steps(
     np.testing.assert_allclose(swept[-1, :, 1], (1 - grid / 2) ** 3, rtol=1e-14)
 
 
+def test_a_row_that_overflows_inside_a_step_diverges_alone():
+    """An ascent point beyond the float range is not passed to the objective's
+    gradient (which rejects non-finite points): that row is reported as diverged and
+    the other rows are exactly their own runs."""
+    loss = product_loss()
+    w0 = np.array([[1.2, 0.9], [1e110, 1e110]])  # ∇ℓ overflows at the second row
+    with pytest.raises(ValueError, match="w must be finite"):
+        loss.grad(np.array([np.inf, 1.0]))
+    with pytest.raises(DivergenceError, match="at step 1"):
+        run_sam(loss.grad, w0, 0.2, 0.1, 5)
+    path = run_sam(loss.grad, w0, 0.2, 0.1, 5, allow_divergence=True)
+    assert np.isnan(path[1:, 1]).all()
+    assert np.array_equal(path[:, 0], run_sam(loss.grad, w0[0], 0.2, 0.1, 5))
+    assert np.array_equal(
+        normalize(np.array([[3.0, 4.0], [1e-200, 0.0]]))[0], [0.6, 0.8]
+    )
+
+
 def test_run_sam_iterates_sam_step():
     obj = product_loss()
     w = np.array([1.7, 0.3])

@@ -214,6 +214,26 @@ def test_control_build_makes_the_right_sliders():
     assert Control(0.5, 0.0, 2.0, step=0.25).build("rho").step == 0.25
 
 
+def test_control_positions_are_the_values_the_slider_sends():
+    linear = Control(0.15, 0.02, 0.3, 0.01)
+    grid = linear.positions()
+    assert grid.size == 29 and grid[0] == 0.02 and grid[-1] == pytest.approx(0.3)
+    np.testing.assert_allclose(np.diff(grid), 0.01, rtol=1e-12)
+    # the browser computes min + k·step in floating point: found all the same
+    assert [linear.index(0.02 + k * 0.01) for k in range(29)] == list(range(29))
+    assert linear.index(0.155) is None and linear.index(0.5) is None
+    log = Control(0.1, 0.01, 1.0, log=True, step=0.05)
+    np.testing.assert_allclose(np.log10(log.positions()), np.linspace(-2, 0, 41))
+    assert log.index(10 ** (-2 + 7 * 0.05)) == 7
+    integer = Control(10, 1, 50, integer=True, step=7)
+    assert integer.positions().tolist() == [1, 8, 15, 22, 29, 36, 43, 50]
+    assert Control(1, 0, 1, step=0.3).positions().tolist() == pytest.approx(
+        [0, 0.3, 0.6, 0.9]
+    )
+    slider = linear.build("eta")
+    assert (slider.min, slider.max, slider.step) == (0.02, 0.3, 0.01)
+
+
 def test_explorer_widget_shows_the_message_for_bad_slider_values(fig_ax, capsys):
     explorer, _, _ = make_explorer(*fig_ax)
     box = explorer.widget()
