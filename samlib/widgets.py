@@ -208,12 +208,14 @@ class _Blitter:
     ``set_text``). Within each axes, those artists and everything matplotlib draws
     after them (higher ``zorder``: a legend, a title) are the *redrawn* artists; the
     rest of the figure is drawn once into a cached background. While the axes limits,
-    scales, tick texts and the set of artists stay the same, a render restores the
+    scales, tick locators and the set of artists stay the same, a render restores the
     background and draws only the redrawn artists, in matplotlib's own order, so the
     picture is the one a full draw gives (for every explorer in the book, pixel for
     pixel; at worst one level in 255 on the antialiased corners where spines meet).
-    Anything else (the first picture, a zoom, a change outside every axes, axes whose
-    tick labels reach into each other) draws the whole figure.
+    An axes whose limits (or scale, locators, label) changed is redrawn whole, over a
+    blank copy of its area, and the others are left alone. Anything else (the first
+    picture, a new or removed artist, a change outside every axes, axes whose tick
+    labels reach into each other) draws the whole figure.
     """
 
     def __init__(self, fig):
@@ -225,7 +227,10 @@ class _Blitter:
         self.redrawn: list = []  # artists left out of the background, in draw order
         self.key = None
         self.separate = False
+        self.blank = None  # the figure without its axes
+        self.boxes: list = []  # each axes' area, tick labels included, in pixels
         self.redraws = 0  # full draws so far
+        self.axes_redraws = 0  # single axes redrawn after a change of their limits
 
     @staticmethod
     def _draw_order(ax) -> list:
@@ -237,39 +242,60 @@ class _Blitter:
             children = [c for c in children if c not in ax._axis_map.values()]
         return sorted(children, key=lambda c: c.zorder)
 
-    def _axis_parts(self) -> set:
-        return {
-            a
-            for ax in self.fig.axes
-            for x in ax._axis_map.values()
-            for a in x.findobj()
-        }
+    @staticmethod
+    def _leaves(artist) -> list:
+        """The leaf artists under ``artist``; an axis counts as one leaf.
 
-    def _key(self, leaves, axis_parts) -> tuple:
-        """What the background depends on besides the changed artists."""
-        return (
-            frozenset(leaves),
-            tuple(
-                (ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale())
-                for ax in self.fig.axes
-            ),
-            tuple(sorted(t.get_text() for t in axis_parts if hasattr(t, "get_text"))),
-        )
+        Not descending into an axis saves its tick locator a run at every render: its
+        ticks are drawn from what :meth:`_key` records (limits, scale, locators,
+        formatters, label), which setting the same limits again does not change.
+        """
+        from matplotlib.axis import Axis
+
+        stack, leaves = [artist], []
+        while stack:
+            a = stack.pop()
+            children = [] if isinstance(a, Axis) else a.get_children()
+            if children:
+                stack.extend(children)
+            else:
+                leaves.append(a)
+        return leaves
+
+    @staticmethod
+    def _axes_key(ax) -> tuple:
+        """What an axes' ticks are drawn from: limits, scales, locators, labels."""
+        ticks = [
+            (
+                axis.get_scale(),
+                axis.label.get_text(),
+                id(axis.get_major_locator()),
+                id(axis.get_major_formatter()),
+                id(axis.get_minor_locator()),
+                id(axis.get_minor_formatter()),
+            )
+            for axis in ax._axis_map.values()
+        ]
+        return (ax.get_xlim(), ax.get_ylim(), *ticks)
+
+    def _key(self, leaves) -> tuple:
+        """The set of artists, and each axes' key."""
+        return frozenset(leaves), tuple(self._axes_key(ax) for ax in self.fig.axes)
 
     def _state(self):
         """The leaves that changed, the child of an axes owning each, and the key."""
+        from matplotlib.axis import Axis
+
         owner = {
             leaf: child
             for ax in self.fig.axes
             for child in self._draw_order(ax)
-            for leaf in child.findobj()
+            for leaf in self._leaves(child)
         }
-        axis_parts = self._axis_parts()
-        leaves = [a for a in self.fig.findobj() if not a.get_children()]
-        # setting limits marks every tick stale even when the values stay the same;
-        # the ticks are drawn from what the key records instead
-        changed = {a for a in leaves if a.stale and a not in axis_parts}
-        return changed, owner, self._key(leaves, axis_parts)
+        leaves = self._leaves(self.fig)
+        # setting limits marks an axis stale even when the values stay the same
+        changed = {a for a in leaves if a.stale and not isinstance(a, Axis)}
+        return changed, owner, self._key(leaves)
 
     def _to_redraw(self, changed, owner) -> list | None:
         """Per axes, the first child holding a changed leaf and all drawn after it."""
@@ -290,46 +316,94 @@ class _Blitter:
         self.redrawn = redrawn
         for artist in self.redrawn:
             artist.set_animated(True)
+        if self.blank is None:
+            visible = [ax.get_visible() for ax in self.fig.axes]
+            for ax in self.fig.axes:
+                ax.set_visible(False)
+            self.canvas.draw()
+            self.blank = self.canvas.copy_from_bbox(self.fig.bbox)
+            for ax, shown in zip(self.fig.axes, visible, strict=True):
+                ax.set_visible(shown)
         self.canvas.draw()
         self.redraws += 1
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-        self.separate = self._axes_are_separate()
+        self.boxes = [self._box(ax) for ax in self.fig.axes]
+        self.separate = self._are_separate(self.boxes)
 
-    def _axes_are_separate(self) -> bool:
+    def _box(self, ax) -> tuple:
+        """The pixels ``ax`` covers, tick labels and title included, padded by 2."""
+        box = ax.get_tightbbox(self.canvas.get_renderer())
+        width, height = self.canvas.get_width_height()
+        return (
+            max(0, int(box.x0) - 2),
+            max(0, int(box.y0) - 2),
+            min(width, int(box.x1) + 3),
+            min(height, int(box.y1) + 3),
+        )
+
+    @staticmethod
+    def _are_separate(boxes) -> bool:
         """Whether no axes (with its tick labels) reaches into another one.
 
-        Redrawing one axes' artists is exact only if nothing of another axes lies
-        under them; a cramped figure gets full draws instead.
+        Redrawing one axes is exact only if nothing of another axes lies under it;
+        a cramped figure gets full draws instead.
+        """
+        return not any(
+            a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+            for i, a in enumerate(boxes)
+            for b in boxes[i + 1 :]
+        )
+
+    def _redraw_axes(self, changed_axes: list) -> bool:
+        """Redraw whole axes (their new limits) over blank copies of their areas.
+
+        Returns False, having drawn nothing that lasts, if an axes now reaches into
+        another one; the caller then draws the whole figure.
         """
         renderer = self.canvas.get_renderer()
-        boxes = [ax.get_tightbbox(renderer) for ax in self.fig.axes]
-        return not any(
-            a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :]
-        )
+        height = self.canvas.get_width_height()[1]
+        for ax in changed_axes:
+            k = self.fig.axes.index(ax)
+            x0, y0, x1, y1 = self.boxes[k]
+            self.canvas.restore_region(
+                self.blank, bbox=(x0, height - y1, x1, height - y0), xy=(0, 0)
+            )
+            ax.draw(renderer)  # without its animated (redrawn) artists
+            self.axes_redraws += 1
+            self.boxes[k] = self._box(ax)
+        if not self._are_separate(self.boxes):
+            return False
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        return True
 
     def png(self) -> bytes:
         from PIL import Image
 
         changed, owner, key = self._state()
-        before = self.redraws
         redraw = self._to_redraw(changed, owner)
         if redraw is None or (self.background is not None and not self.separate):
             self._full_draw([])
-        elif self.background is not None and key == self.key:
+        elif self.background is not None and key[0] == self.key[0]:
             if not set(redraw) <= set(self.redrawn):
                 kept = set(self.redrawn) | set(redraw)
                 self._full_draw(self._to_redraw(kept, {a: a for a in kept}))
             self.canvas.restore_region(self.background)
+            moved = [
+                ax
+                for ax, old, new in zip(self.fig.axes, self.key[1], key[1], strict=True)
+                if old != new
+            ]
+            if moved and not self._redraw_axes(moved):
+                self._full_draw(self.redrawn)
         else:
             self._full_draw(redraw if self.background is not None else [])
         for artist in self.redrawn:
             self.fig.draw_artist(artist)
-        if self.redraws != before:  # a full draw sets the tick texts: key them now
-            leaves = [a for a in self.fig.findobj() if not a.get_children()]
-            key = self._key(leaves, self._axis_parts())
         self.key = key
         width, height = self.canvas.get_width_height()
         image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba())
         buffer = io.BytesIO()
+        if self.fig.get_facecolor()[3] == 1:  # opaque: a quarter less to encode
+            image = image.convert("RGB")
         image.save(buffer, format="png", compress_level=1)
         return buffer.getvalue()

@@ -141,25 +141,25 @@ def two_panel_explorer(layout):
 
 
 @pytest.mark.parametrize(
-    "layout, expected_full_draws",
+    "layout, expected_full_draws, expected_axes_redraws",
     [
-        # the first picture, the first move of the lines and a zoom redraw
-        # everything; later moves, the new title included (drawn after the curve),
-        # redraw only the changed artists and those above them
-        ("constrained", [1, 1, 0, 0, 1, 0, 0, 0, 0]),
+        # the first picture and the first move of the lines draw everything; later
+        # moves, the new title included (drawn after the curve), redraw only the
+        # changed artists and those above them; the zoom redraws the left axes alone
+        ("constrained", [1, 1, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 1, 0, 0, 0, 0]),
         # tick labels of the right panel reach into the left one: always everything
-        (None, [1] * 9),
+        (None, [1] * 9, [0] * 9),
     ],
 )
 def test_explorer_render_redraws_only_what_changed_and_matches_a_full_draw(
-    layout, expected_full_draws
+    layout, expected_full_draws, expected_axes_redraws
 ):
     """The cached-background render equals a full redraw after every kind of update:
     one line moved, several artists moved, the title changed, the limits changed."""
     explorer = two_panel_explorer(layout)
     fig = explorer.fig
-    counts = []
-    for change in [
+    full, single = [], []
+    changes = [
         {},
         {"a": 0.7},
         {"a": 0.9},
@@ -169,16 +169,19 @@ def test_explorer_render_redraws_only_what_changed_and_matches_a_full_draw(
         {"b": 1.5},
         {"b": 1.7},
         {"a": 0.2, "b": 0.3},
-    ]:
+    ]
+    for change in changes:
         explorer.update(**change)
-        before = explorer._blitter.redraws if explorer._blitter else 0
+        blitter = explorer._blitter
+        before = (blitter.redraws, blitter.axes_redraws) if blitter else (0, 0)
         blitted = png_pixels(explorer.render())
-        counts.append(explorer._blitter.redraws - before)
-        full = full_render(fig)
-        differ = np.abs(blitted.astype(int) - full).max(axis=-1)
+        full.append(explorer._blitter.redraws - before[0])
+        single.append(explorer._blitter.axes_redraws - before[1])
+        differ = np.abs(blitted.astype(int) - full_render(fig)).max(axis=-1)
         # at most a rounding of the antialiasing where the spines meet
         assert differ.max() <= 1 and (differ > 0).sum() <= 8, (change, differ.sum())
-    assert counts == expected_full_draws
+    assert full == expected_full_draws
+    assert single == expected_axes_redraws
     plt.close(fig)
 
 
