@@ -200,7 +200,7 @@ _results = []
 for _name, _obj in list(globals().items()):
     if not isinstance(_obj, _Explorer):
         continue
-    _times = []
+    _times, _computes = [], []
     _keys = list(_obj.controls)
     for _k in range(12):
         # a different slider position each time, as the widget sends it
@@ -211,9 +211,13 @@ for _name, _obj in list(globals().items()):
         _v = int(_v) if _c.integer else float(_v)
         _start = _t.perf_counter()
         _obj.update(**{_key: _v})
+        _computed = _t.perf_counter()
         _obj.render()  # the PNG that the live widget displays
         _times.append(_t.perf_counter() - _start)
-    _results.append((_name, _st.median(_times[2:]), _obj.ok))
+        _computes.append(_computed - _start)
+    _results.append(
+        (_name, _st.median(_times[2:]), _st.median(_computes[2:]), _obj.ok)
+    )
 print("EXPLORERS", _results)
 print("MAXRSS_KB", _res.getrusage(_res.RUSAGE_SELF).ru_maxrss)
 """
@@ -248,7 +252,7 @@ def bench_notebooks() -> dict:
                 explorers = eval(line[len("EXPLORERS") :])
             if line.startswith("MAXRSS_KB"):
                 maxrss = int(line.split()[1])
-        for name, median, ok in explorers:
+        for name, median, compute, ok in explorers:
             ms = median * 1e3
             latencies.append(ms)
             rows.append(
@@ -256,6 +260,7 @@ def bench_notebooks() -> dict:
                     path.stem,
                     name,
                     f"{ms:.1f} ms",
+                    f"{compute * 1e3:.1f} ms",
                     f"<= {TARGETS['explorer_ms']:.0f} ms",
                     verdict(ms <= TARGETS["explorer_ms"])
                     + ("" if ok else " (message)"),
@@ -265,9 +270,16 @@ def bench_notebooks() -> dict:
         mem_rows.append([path.stem, f"{elapsed:.1f} s", f"{maxrss / 1024:.0f} MiB"])
     table(
         "Explorer latency (median of 10 updates: recompute + redraw to the PNG shown)",
-        ["notebook", "explorer", "median update", "target", ""],
+        ["notebook", "explorer", "median update", "of which compute", "target", ""],
         rows,
     )
+    for row in rows:
+        if row[-1].startswith("MISSED"):
+            print(
+                f"\n{row[0]} {row[1]}: {row[3]} of its {row[2]} is computing the runs "
+                "it draws (samlib's runners cost tens of µs a step in Python); the "
+                "rest is drawing and PNG encoding."
+            )
     table(
         "Notebook execution and peak memory (kernel max RSS)",
         ["notebook", "execution", "peak memory"],
@@ -278,10 +290,14 @@ def bench_notebooks() -> dict:
 
 # ------------------------------------------------------------------ build and tests
 def run(cmd: list[str]) -> float:
+    """Run ``cmd`` in the repository; its time in seconds, or its output if it fails."""
     start = time.perf_counter()
-    subprocess.run(
-        cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(
+            f"{' '.join(cmd)} failed ({done.returncode}):\n"
+            + "\n".join((done.stdout + done.stderr).splitlines()[-40:])
+        )
     return time.perf_counter() - start
 
 

@@ -99,6 +99,21 @@ class Control:
         )
 
 
+def freeze_layout(fig) -> None:
+    """Lay ``fig`` out once; later redraws keep that layout.
+
+    A constrained or tight layout is recomputed at every redraw and costs about half
+    of it; an explorer's (or an animation's) axes do not move, so it is computed once.
+    """
+    if fig.get_layout_engine() is None:
+        return
+    fig.draw_without_rendering()
+    try:
+        fig.set_layout_engine("none")
+    except RuntimeError:  # a colorbar ties the figure to its layout engine
+        pass
+
+
 class Explorer:
     """A figure, an ``update`` function and the controls that drive it.
 
@@ -131,18 +146,7 @@ class Explorer:
         self._freeze_layout()
 
     def _freeze_layout(self) -> None:
-        """Lay the figure out once; later redraws keep that layout.
-
-        A constrained or tight layout is recomputed at every redraw and costs about
-        half of it; the explorer's axes do not move, so it is computed only here.
-        """
-        if self.fig.get_layout_engine() is None:
-            return
-        self.fig.draw_without_rendering()
-        try:
-            self.fig.set_layout_engine("none")
-        except RuntimeError:  # a colorbar ties the figure to its layout engine
-            pass
+        freeze_layout(self.fig)
 
     def render(self) -> bytes:
         """The figure as PNG bytes, as the live widget shows it.

@@ -334,6 +334,42 @@ def test_jshtml_sweep_has_one_frame_per_value():
     assert not plt.fignum_exists(fig.number)  # closed so that it is not shown twice
 
 
+def test_jshtml_sweep_frames_are_the_figure_at_each_value():
+    """Frames drawn by partial redraws equal full draws of the same states."""
+    import base64
+
+    def make():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(4, 2), dpi=50, layout="tight")
+        grid = np.linspace(-2, 2, 30)
+        left.contourf(grid, grid, np.add.outer(grid**2, grid**2), levels=6)
+        (line,) = left.plot([], [], "o-")
+        (curve,) = right.plot([], [])
+
+        def update(k):
+            line.set_data(np.cos(np.arange(9) * k), np.sin(np.arange(9) * k))
+            curve.set_data(np.arange(5), np.arange(5) * k)
+            right.set(xlim=(0, 4), ylim=(0, 4 * max(k, 1)))  # moves for k > 1
+            left.set_title(f"k = {k}")
+
+        return fig, update
+
+    values = [0.3, 0.6, 0.9, 1.5, 2.0]
+    fig, update = make()
+    data = jshtml_sweep(fig, update, values).data
+    frames = re.findall(r"data:image/png;base64,([^\"']+)", data)
+    assert len(frames) == len(values)
+    reference, update_reference = make()
+    update_reference(values[0])
+    reference.draw_without_rendering()
+    reference.set_layout_engine("none")  # the layout of the first frame, as the sweep
+    for value, frame in zip(values, frames, strict=True):
+        update_reference(value)
+        got = png_pixels(base64.b64decode(frame)).astype(int)
+        differ = np.abs(got - full_render(reference)).max(axis=-1)
+        assert differ.max() <= 1 and (differ > 0).sum() <= 8, value
+    plt.close(reference)
+
+
 def test_use_book_style_sets_the_palette():
     with matplotlib.rc_context():
         use_book_style()
