@@ -238,9 +238,7 @@ def bench_notebooks() -> dict:
             kernel_name="python3",
             resources={"metadata": {"path": str(path.parent)}},
         )
-        env = dict(os.environ, MPLBACKEND="Agg")
         start = time.perf_counter()
-        os.environ.update(env)
         client.execute()
         elapsed = time.perf_counter() - start
         text = "".join(
