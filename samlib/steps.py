@@ -11,7 +11,7 @@ The runners return the whole trajectory, of shape ``(n_steps + 1, *batch, d)`` w
 ``grad`` is applied to each point of a batch independently (it is the gradient of the
 loss at each point). Large batches are therefore advanced in blocks of rows that fit
 in the processor's cache, which makes a step over 100,000 points about twice as fast
-as one pass of whole-array operations (``benchmarks/run.py``).
+as whole-array operations (``benchmarks/run.py``).
 """
 
 from __future__ import annotations
@@ -130,6 +130,11 @@ def _gd_update(w, grad, eta):
 BLOCK_ELEMENTS = 1 << 17  # 1 MiB of float64: a block and its temporaries stay in cache
 
 
+def _needs_blocks(size: int) -> bool:
+    """Whether a batch of ``size`` numbers is advanced in blocks of rows."""
+    return size > 2 * BLOCK_ELEMENTS
+
+
 def _blockwise(update, w, grad, params):
     """``update(w, grad, **params)``, computed on blocks of rows of a large batch.
 
@@ -142,7 +147,7 @@ def _blockwise(update, w, grad, params):
     )
     d = w.shape[-1]
     n = math.prod(batch)
-    if n * d <= 2 * BLOCK_ELEMENTS:
+    if not _needs_blocks(n * d):
         return update(w, grad, **params)
     rows = np.broadcast_to(w, (*batch, d)).reshape(n, d)
     flat = {
@@ -247,6 +252,40 @@ def noisy_gd_step(w, grad: Grad, eta, sigma, rng: np.random.Generator):
     )
 
 
+class _DivergenceGuard:
+    """Per-row divergence bookkeeping shared by every runner.
+
+    A row (one run of a batch) whose iterate stops being finite raises
+    :class:`DivergenceError` naming the step, or, with ``allow_divergence``, is frozen
+    at NaN while the other rows go on; frozen rows are fed a harmless 0.
+    """
+
+    def __init__(self, w, allow_divergence):
+        self.allow = allow_divergence
+        self.diverged = np.zeros((*w.shape[:-1], 1), dtype=bool)
+        self.any = False
+
+    def feed(self, *arrays):
+        """The arrays with the frozen rows replaced by 0."""
+        if not self.any:
+            return arrays
+        return tuple(np.where(self.diverged, 0.0, a) for a in arrays)
+
+    def check(self, w, step):
+        """``w`` after step ``step``, with the diverged rows NaN."""
+        if not np.isfinite(w).all():  # one pass in the common, finite case
+            if not self.allow:
+                raise DivergenceError(
+                    f"the iterates diverged (non-finite) at step {step}; the step "
+                    "size is too large for this loss (on a quadratic: η ≥ 2/λ1). "
+                    "Pass allow_divergence=True to keep the run, with NaN rows from "
+                    "the step where they diverged."
+                )
+            self.diverged |= ~np.isfinite(w).all(axis=-1, keepdims=True)
+            self.any = True
+        return np.where(self.diverged, np.nan, w) if self.any else w
+
+
 def _run(update, w0, grad, n_steps, allow_divergence, params, noise=None):
     n_steps = as_count(n_steps, "n_steps")
     w0, grad, p = _prepare(w0, grad, **params)
@@ -254,33 +293,19 @@ def _run(update, w0, grad, n_steps, allow_divergence, params, noise=None):
     w = np.broadcast_to(w0, (*batch, w0.shape[-1])).astype(float)
     trajectory = np.empty((n_steps + 1, *w.shape))
     trajectory[0] = w
-    diverged = np.zeros((*w.shape[:-1], 1), dtype=bool)
-    if w.size > 2 * BLOCK_ELEMENTS:  # w has the whole batch's shape: decide once
+    guard = _DivergenceGuard(w, allow_divergence)
+    if _needs_blocks(w.size):  # w has the whole batch's shape: decide once
 
         def update(w, grad, _update=update, **p):
             return _blockwise(_update, w, grad, p)
 
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n_steps):
-            # rows that already diverged are fed a harmless 0 and stay NaN
-            w = update(np.where(diverged, 0.0, w) if diverged.any() else w, grad, **p)
+            (w,) = guard.feed(w)
+            w = update(w, grad, **p)
             if noise is not None:
                 w = w - noise(w.shape, **p)
-            new = (
-                None if np.isfinite(w).all() else ~np.isfinite(w).all(-1, keepdims=True)
-            )
-            if new is not None:
-                if not allow_divergence:
-                    raise DivergenceError(
-                        f"the iterates diverged (non-finite) at step {t + 1}; the "
-                        "step size is too large for this loss (e.g. η ≥ 2/λ1 on a "
-                        "quadratic). Pass allow_divergence=True to keep the run, "
-                        "with NaN rows from the step where they diverged."
-                    )
-                diverged |= new
-            if diverged.any():
-                w = np.where(diverged, np.nan, w)
-            trajectory[t + 1] = w
+            trajectory[t + 1] = w = guard.check(w, t + 1)
     return trajectory
 
 

@@ -24,7 +24,7 @@ from samlib._validation import (
     as_points,
     batch_param,
 )
-from samlib.steps import DivergenceError, _shape_checked, normalize
+from samlib.steps import _DivergenceGuard, _shape_checked, normalize
 
 __all__ = [
     "momentum_cycle",
@@ -40,36 +40,6 @@ __all__ = [
 
 def _sam_gradient(w, grad, rho):
     return grad(w + rho * normalize(grad(w)))
-
-
-class _DivergenceGuard:
-    """Per-row divergence bookkeeping shared by the runners (as in samlib.steps).
-
-    A row (one run of a batch) whose iterate stops being finite raises
-    :class:`~samlib.DivergenceError`, or, with ``allow_divergence``, is frozen at NaN
-    while the other rows go on; frozen rows are fed a harmless 0.
-    """
-
-    def __init__(self, w, allow_divergence):
-        self.allow = allow_divergence
-        self.diverged = np.zeros((*w.shape[:-1], 1), dtype=bool)
-
-    def feed(self, *arrays):
-        if not self.diverged.any():
-            return arrays
-        return tuple(np.where(self.diverged, 0.0, a) for a in arrays)
-
-    def check(self, w, step):
-        new = ~np.isfinite(w).all(axis=-1, keepdims=True)
-        if new.any():
-            if not self.allow:
-                raise DivergenceError(
-                    f"the iterates diverged (non-finite) at step {step}; the step "
-                    "size is too large for this loss. Pass allow_divergence=True to "
-                    "keep the run, with NaN rows from the step where they diverged."
-                )
-            self.diverged = self.diverged | new
-        return np.where(self.diverged, np.nan, w) if self.diverged.any() else w
 
 
 # --- heavy-ball momentum -----------------------------------------------------------
