@@ -341,8 +341,10 @@ class PartialRenderer:
 
     def _box(self, ax) -> tuple:
         """The pixels ``ax`` covers, tick labels and title included, padded by 2."""
-        box = ax.get_tightbbox(self.canvas.get_renderer())
         width, height = self.canvas.get_width_height()
+        if len(self.fig.axes) == 1:  # nothing else to keep apart from: all of it
+            return (0, 0, width, height)
+        box = ax.get_tightbbox(self.canvas.get_renderer())
         return (
             max(0, int(box.x0) - 2),
             max(0, int(box.y0) - 2),

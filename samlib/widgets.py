@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from samlib.plotting import PartialRenderer, freeze_layout
 
-__all__ = ["Control", "Explorer"]
+__all__ = ["Control", "Explorer", "slider_grid", "slider_index"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,29 @@ class Control:
             continuous_update=False,
             readout_format=".3g",
         )
+
+
+def slider_grid(controls: dict) -> list:
+    """Every combination of the sliders' positions, as arrays that broadcast.
+
+    The ``k``-th array holds the positions of the ``k``-th control along axis ``k``
+    (``np.meshgrid(..., indexing="ij", sparse=True)``), so passing them as samlib's
+    parameters runs every setting the sliders allow in one batched call; the run for
+    a setting is then at :func:`slider_index` of the batch (Chapters 2 and 7).
+    """
+    import numpy as np
+
+    positions = [control.positions() for control in controls.values()]
+    return np.meshgrid(*positions, indexing="ij", sparse=True)
+
+
+def slider_index(controls: dict, **values) -> tuple[int, ...] | None:
+    """The index in :func:`slider_grid` of the setting ``values`` (one per control).
+
+    None if a value is not one of its slider's positions (set from code, say).
+    """
+    index = tuple(control.index(values[name]) for name, control in controls.items())
+    return None if None in index else index
 
 
 class Explorer:

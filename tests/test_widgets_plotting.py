@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from matplotlib.text import Annotation
 
-from samlib import Quadratic, run_gd, sam_ascent_point
+from samlib import Quadratic, run_gd, run_sam, sam_ascent_point
 from samlib.objectives import paper_objective
 from samlib.plotting import (
     PALETTE,
@@ -24,7 +24,7 @@ from samlib.plotting import (
     plot_path,
     use_book_style,
 )
-from samlib.widgets import Control, Explorer
+from samlib.widgets import Control, Explorer, slider_grid, slider_index
 
 
 @pytest.fixture
@@ -235,6 +235,26 @@ def test_control_positions_are_the_values_the_slider_sends():
     )
     slider = linear.build("eta")
     assert (slider.min, slider.max, slider.step) == (0.02, 0.3, 0.01)
+
+
+def test_slider_grid_runs_every_setting_and_slider_index_finds_it():
+    controls = {
+        "eta": Control(0.1, 0.05, 0.2, 0.05),
+        "rho": Control(0.5, 0.0, 1.0, 0.25),
+    }
+    eta_grid, rho_grid = slider_grid(controls)
+    assert eta_grid.shape == (4, 1) and rho_grid.shape == (1, 5)
+    quad = Quadratic([1.0, 0.5])
+    runs = run_sam(quad.grad, [1.0, 1.0], eta_grid, rho_grid, 3)  # (4, 4, 5, 2)
+    index = slider_index(controls, eta=0.15, rho=0.75)
+    assert index == (2, 3)
+    eta, rho = eta_grid[2, 0], rho_grid[0, 3]  # 0.05 + 2·0.05, as the browser sends
+    assert (eta, rho) == pytest.approx((0.15, 0.75), rel=1e-12)
+    # each row of the batch is exactly the lone run of its setting
+    np.testing.assert_array_equal(
+        runs[(slice(None), *index)], run_sam(quad.grad, [1.0, 1.0], eta, rho, 3)
+    )
+    assert slider_index(controls, eta=0.15, rho=0.7) is None
 
 
 def test_explorer_widget_shows_the_message_for_bad_slider_values(fig_ax, capsys):
