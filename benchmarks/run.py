@@ -108,6 +108,8 @@ def bench_throughput(n: int = 100_000, d: int = 10, repeats: int = 7) -> dict:
     out = np.empty_like(w)
     floor = best(lambda: np.multiply(w, 1.0, out=out))
     numpy_bound = best(lambda: fewest_numpy_passes(w, lams, eta, rho, out))
+    reference = samlib.sam_step(w, quad.grad, eta, rho)
+    assert np.allclose(fewest_numpy_passes(w, lams, eta, rho, out), reference)
     result = {
         "batched_s": batched,
         "loop_s": loop_total,
@@ -167,13 +169,15 @@ def bench_throughput(n: int = 100_000, d: int = 10, repeats: int = 7) -> dict:
     return result
 
 
-def fewest_numpy_passes(w, lams, eta, rho, out, block=1 << 17):
+def fewest_numpy_passes(w, lams, eta, rho, out):
     """Eq. (2) on a diagonal quadratic with the fewest numpy passes, in cache blocks.
 
     The same arithmetic as ``sam_step(w, Quadratic(lams).grad, eta, rho)`` with no
     validation, no allocation and no function calls: the best numpy can do.
     """
-    rows = max(1, block // w.shape[1])
+    from samlib.steps import BLOCK_ELEMENTS
+
+    rows = max(1, BLOCK_ELEMENTS // w.shape[1])
     g = np.empty((rows, w.shape[1]))
     norms = np.empty(rows)
     for start in range(0, len(w), rows):
