@@ -2,7 +2,7 @@
 # samlib, editable) into the active Python environment first, so a fresh venv works.
 PYTHON ?= python3
 
-.PHONY: install book test lint clean
+.PHONY: install book test acceptance lint clean
 
 install:
 	$(PYTHON) -m pip install --quiet -r requirements.txt
@@ -16,8 +16,14 @@ book: install
 	mkdir -p _build && echo "$$hash" > _build/.samlib-hash
 	jupyter-book build . -W -n --keep-going
 
+# Everyday tests: samlib's unit and property tests, doctests, every notebook (nbval).
 test: install
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -m "not acceptance"
+
+# Acceptance: the built book in headless Chromium, the assignments graded, the student
+# edition scanned. Needs `make book` first and requirements-ci.txt.
+acceptance: install
+	$(PYTHON) -m pytest -m acceptance
 
 lint:
 	$(PYTHON) -m ruff check samlib tests benchmarks book/_ext assignments/build.py

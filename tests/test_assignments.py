@@ -38,7 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "assignments"
 STUB_ERROR = re.compile(r"^q\d+: write \w+$")
 # otter-grader 7.0 calls a pandas API that pandas 3 deprecates
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.drop")
+pytestmark = [
+    pytest.mark.acceptance,
+    pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.drop"),
+]
 
 
 def _load_build():

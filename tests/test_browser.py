@@ -24,6 +24,8 @@ SHOTS = ROOT / "_build" / "screenshots"
 REQUIRED = os.environ.get("SAMBOOK_REQUIRE_BROWSER") == "1"
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 
+pytestmark = pytest.mark.acceptance
+
 
 def _missing(reason: str):
     if REQUIRED:
