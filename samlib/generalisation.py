@@ -37,17 +37,25 @@ from samlib.network import (
 )
 
 __all__ = [
+    "COLUMNS",
+    "Correlation",
     "DigitsSplit",
     "Method",
     "Study",
     "StudyResult",
     "bootstrap_interval",
+    "correlation_table",
     "digits_split",
+    "flatness_correlations",
     "flip_labels",
+    "group_interval",
     "load_digits_data",
     "one_hot",
+    "paired_difference",
+    "paired_table",
     "run_study",
     "spearman",
+    "study_table",
     "t_interval",
 ]
 
@@ -272,9 +280,12 @@ class StudyResult:
     entry per run for each column: ``noise``, ``method`` (index into
     ``study.methods``), ``seed``, ``test_accuracy``, ``train_accuracy`` (on the
     labels trained on), ``clean_train_accuracy`` (on the true labels),
-    ``train_loss``, ``lam_max`` and ``trace`` (of the Hessian of the training loss).
-    ``curves`` holds, at the checkpoints ``steps`` (rescaled to passes over the data
-    for SGD), ``test_accuracy``, ``train_loss`` and ``trace``, each ``(m, runs)``.
+    ``train_loss``, ``lam_max`` and ``trace`` (of the Hessian of the training loss),
+    and ``peak_test_accuracy``, the best test accuracy over the checkpoints (what
+    early stopping chosen on the test set would give: optimistic). ``curves`` holds,
+    at the checkpoints ``steps`` (for SGD: after as many passes over the data),
+    ``test_accuracy``, ``train_loss`` and ``trace``, each ``(m, runs)``; ``theta``
+    the final parameters, ``(runs, n_params)``.
     """
 
     study: Study
@@ -292,6 +303,21 @@ class StudyResult:
         if method is not None:
             keep &= self.table["method"] == method
         return np.flatnonzero(keep)
+
+    @property
+    def network(self) -> TwoLayerNet:
+        """The architecture every run trained."""
+        return TwoLayerNet(self.study.n_components, self.study.width, n_out=N_CLASSES)
+
+    def training_targets(self, runs) -> np.ndarray:
+        """The one-hot targets (noisy labels included) the given runs trained on."""
+        runs = np.atleast_1d(runs)
+        labels = [
+            flip_labels(self.split.labels_train, self.table["noise"][r],
+                        int(self.table["seed"][r]))[0]
+            for r in runs
+        ]  # fmt: skip
+        return one_hot(np.stack(labels))
 
 
 def _accuracy(net, theta, X, labels):
@@ -389,6 +415,7 @@ def run_study(study: Study = Study()) -> StudyResult:
         "train_loss": curve[-1, 0],
         "lam_max": lam,
         "trace": curve[-1, 1],
+        "peak_test_accuracy": test.max(axis=0),
     }
     return StudyResult(
         study=study,
@@ -439,18 +466,15 @@ def t_interval(values, confidence: float = 0.95) -> tuple[float, float]:
 
 
 def _ranks(x):
-    """Ranks 1..n of each row of ``x``, ties sharing their average rank."""
-    order = np.argsort(x, axis=-1, kind="stable")
-    s = np.take_along_axis(x, order, axis=-1)
-    n = x.shape[-1]
-    ranks = np.empty(x.shape)
-    for row in np.ndindex(x.shape[:-1]):
-        new = np.r_[True, s[row][1:] != s[row][:-1]]
-        start = np.flatnonzero(new)
-        ends = np.r_[start[1:], n]
-        avg = (start + ends + 1) / 2  # average of the ranks start+1 .. end
-        ranks[row][order[row]] = np.repeat(avg, ends - start)
-    return ranks
+    """Ranks 1..n along the last axis of ``x``, ties sharing their average rank.
+
+    ``(#{j: x_j < x_i} + #{j: x_j ≤ x_i} + 1)/2`` is ``i``'s rank, or the average of
+    the ranks its tied group occupies; computed by comparing all pairs, which for the
+    samples here (at most a few hundred) is cheaper than sorting row by row.
+    """
+    less = np.sum(x[..., None, :] < x[..., :, None], axis=-1)
+    at_most = np.sum(x[..., None, :] <= x[..., :, None], axis=-1)
+    return (less + at_most + 1) / 2
 
 
 def _pearson_rows(a, b):
@@ -478,7 +502,7 @@ def spearman(x, y) -> float:
 
 
 def bootstrap_interval(
-    statistic: Callable[[np.ndarray], float],
+    statistic: Callable[[np.ndarray], np.ndarray],
     n: int,
     *,
     groups=None,
@@ -488,16 +512,24 @@ def bootstrap_interval(
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of ``statistic`` over resampled observations.
 
-    ``statistic(idx)`` evaluates the statistic on the observations ``idx`` (indices
-    into ``range(n)``, with repetitions). Each of the ``n_boot`` resamples draws
-    ``n`` indices with replacement, or, with ``groups``, as many indices from each
-    group as it has (a stratified bootstrap, which keeps the design: here, ten seeds
-    per method). Resamples on which the statistic is NaN are dropped.
+    Each of the ``n_boot`` resamples draws ``n`` indices into ``range(n)`` with
+    replacement, or, with ``groups``, draws each position's index from that
+    position's group (a stratified bootstrap, which keeps the design: here, ten
+    seeds per method). ``statistic`` receives all resamples at once, an integer
+    array of shape ``(n_boot, n)``, and returns the ``n_boot`` values of the
+    statistic; resamples on which it is NaN are dropped.
 
     Returns
     -------
     low, high : float
         The ``(1 - c)/2`` and ``(1 + c)/2`` quantiles of the resampled statistic.
+
+    Examples
+    --------
+    >>> values = np.arange(10.0)
+    >>> low, high = bootstrap_interval(lambda idx: values[idx].mean(axis=1), 10)
+    >>> bool(low < values.mean() < high)
+    True
     """
     n = _count(n, "n", 2)
     n_boot = _count(n_boot, "n_boot", 10)
@@ -506,13 +538,177 @@ def bootstrap_interval(
     if groups.shape != (n,):
         raise ValueError(f"groups must have shape ({n},), got {groups.shape}")
     rng = np.random.default_rng(_seed(seed))
-    members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
-    stats = np.empty(n_boot)
-    for b in range(n_boot):
-        idx = np.concatenate([rng.choice(m, m.size) for m in members])
-        stats[b] = statistic(idx)
+    idx = np.empty((n_boot, n), dtype=int)
+    for g in np.unique(groups):
+        members = np.flatnonzero(groups == g)
+        idx[:, members] = rng.choice(members, (n_boot, members.size))
+    stats = np.asarray(statistic(idx), dtype=float)
+    if stats.shape != (n_boot,):
+        raise ValueError(
+            f"statistic must return one value per resample, shape ({n_boot},), "
+            f"got {stats.shape}"
+        )
     stats = stats[np.isfinite(stats)]
     if stats.size < n_boot // 2:
         raise ValueError("the statistic is undefined (NaN) on most resamples")
     low, high = np.quantile(stats, [(1 - level) / 2, (1 + level) / 2])
     return float(low), float(high)
+
+
+# -- summaries of a study ------------------------------------------------------------
+
+
+def group_interval(result: StudyResult, metric: str, noise, method: int, **kwargs):
+    """Mean and t-interval half-width of ``metric`` over the seeds of one group."""
+    return t_interval(result.table[metric][result.select(noise=noise, method=method)],
+                      **kwargs)  # fmt: skip
+
+
+def paired_difference(
+    result: StudyResult, metric: str, noise, method: int, baseline: int = 0, **kwargs
+):
+    """Mean and t-interval half-width of ``metric`` (method) − ``metric`` (baseline).
+
+    The difference is taken seed by seed: both runs of a seed share their initial
+    parameters and their noisy labels (a paired comparison, which removes the
+    variation between seeds that the two methods have in common).
+    """
+    values = result.table[metric]
+    a = values[result.select(noise=noise, method=method)]
+    b = values[result.select(noise=noise, method=baseline)]
+    return t_interval(a - b, **kwargs)
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """A rank correlation and its bootstrap interval."""
+
+    value: float
+    low: float
+    high: float
+
+
+def flatness_correlations(
+    result: StudyResult,
+    noise,
+    flatness: str = "lam_max",
+    accuracy: str = "test_accuracy",
+    *,
+    methods=None,
+    n_boot: int = 1000,
+    seed=0,
+) -> dict[str, Correlation]:
+    """Spearman correlations between a flatness measure and the test accuracy.
+
+    * ``"across"``: over all runs of the noise level (every method and seed pooled),
+      so it mixes the differences between methods with those between seeds;
+    * ``"within"``: the mean over methods of the correlation over one method's seeds,
+      which only sees how the seeds of one method differ.
+
+    Intervals: stratified percentile bootstrap (:func:`bootstrap_interval`), seeds
+    resampled within each method.
+    """
+    methods = range(len(result.study.methods)) if methods is None else methods
+    idx = np.concatenate([result.select(noise=noise, method=m) for m in methods])
+    x, y = result.table[flatness][idx], result.table[accuracy][idx]
+    groups = result.table["method"][idx]
+
+    def across(i):
+        return _pearson_rows(_ranks(x[i]), _ranks(y[i]))
+
+    def within(i):  # the mean over methods of the defined (non-NaN) correlations
+        values = np.array([across(i[..., groups == m]) for m in methods])
+        defined = np.isfinite(values)
+        total = np.where(defined, values, 0.0).sum(axis=0)
+        count = defined.sum(axis=0)
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+    everything = np.arange(idx.size)
+    out = {}
+    for name, statistic in (("across", across), ("within", within)):
+        low, high = bootstrap_interval(
+            statistic, idx.size, groups=groups, n_boot=n_boot, seed=seed
+        )
+        out[name] = Correlation(float(statistic(everything)), low, high)
+    return out
+
+
+# -- tables ---------------------------------------------------------------------------
+
+#: How each column of a study's table is shown: (heading, multiplier, decimals).
+COLUMNS = {
+    "test_accuracy": ("test accuracy (%)", 100, 1),
+    "peak_test_accuracy": ("best test accuracy on the way (%)", 100, 1),
+    "train_accuracy": ("training accuracy (%)", 100, 1),
+    "clean_train_accuracy": ("accuracy on the true training labels (%)", 100, 1),
+    "train_loss": ("training loss", 1, 3),
+    "lam_max": ("λmax", 1, 2),
+    "trace": ("trace", 1, 0),
+}
+
+
+def _markdown(header, rows) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)])
+
+
+def _pm(metric, mean, half, signed=False) -> str:
+    _, scale, digits = COLUMNS[metric]
+    sign = "+" if signed else ""
+    return f"{scale * mean:{sign}.{digits}f} ± {scale * half:.{digits}f}"
+
+
+def study_table(
+    result: StudyResult, metrics=("test_accuracy", "lam_max", "trace", "train_loss")
+) -> str:
+    """A Markdown table: mean ± 95 % t-interval half-width, per noise and method."""
+    rows = [
+        [f"{100 * noise:.0f} %", method.name]
+        + [_pm(k, *group_interval(result, k, noise, m)) for k in metrics]
+        for noise in result.study.noise
+        for m, method in enumerate(result.study.methods)
+    ]
+    return _markdown(["label noise", "method", *(COLUMNS[k][0] for k in metrics)], rows)
+
+
+def paired_table(
+    result: StudyResult, metrics=("test_accuracy", "lam_max", "trace"), baseline=0
+) -> str:
+    """A Markdown table of paired differences to the ``baseline`` method (GD)."""
+    rows = [
+        [
+            f"{100 * noise:.0f} %",
+            f"{method.name} − {result.study.methods[baseline].name}",
+        ]
+        + [
+            _pm(k, *paired_difference(result, k, noise, m, baseline), signed=True)
+            for k in metrics
+        ]
+        for noise in result.study.noise
+        for m, method in enumerate(result.study.methods)
+        if m != baseline
+    ]
+    heads = [f"Δ {COLUMNS[k][0]}" for k in metrics]
+    return _markdown(["label noise", "difference", *heads], rows)
+
+
+def correlation_table(result: StudyResult, flatness=("lam_max", "trace"), **kwargs):
+    """A Markdown table of :func:`flatness_correlations` with their intervals.
+
+    Returns the table and the correlations, keyed by ``(noise, flatness)``.
+    """
+    found = {
+        (noise, f): flatness_correlations(result, noise, f, **kwargs)
+        for noise in result.study.noise
+        for f in flatness
+    }
+    rows = [
+        [f"{100 * noise:.0f} %", COLUMNS[f][0]]
+        + [
+            f"{c[kind].value:+.2f} [{c[kind].low:+.2f}, {c[kind].high:+.2f}]"
+            for kind in ("across", "within")
+        ]
+        for (noise, f), c in found.items()
+    ]
+    header = ["label noise", "flatness", "across all runs", "within methods (mean)"]
+    return _markdown(header, rows), found

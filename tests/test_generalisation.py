@@ -95,11 +95,11 @@ def test_spearman_is_scipys_with_and_without_ties():
 
 def test_bootstrap_interval_of_a_mean_is_close_to_the_normal_one():
     values = np.random.default_rng(2).normal(size=400)
-    low, high = bootstrap_interval(lambda idx: values[idx].mean(), 400, seed=0)
+    low, high = bootstrap_interval(lambda idx: values[idx].mean(axis=1), 400, seed=0)
     half = 1.96 * values.std(ddof=1) / np.sqrt(400)
     assert low == pytest.approx(values.mean() - half, abs=0.15 * half)
     assert high == pytest.approx(values.mean() + half, abs=0.15 * half)
-    again = bootstrap_interval(lambda idx: values[idx].mean(), 400, seed=0)
+    again = bootstrap_interval(lambda idx: values[idx].mean(axis=1), 400, seed=0)
     assert again == (low, high)
 
 
@@ -108,11 +108,14 @@ def test_stratified_bootstrap_keeps_the_size_of_every_group():
     seen = []
 
     def statistic(idx):
-        seen.append(np.bincount(groups[idx], minlength=3))
-        return float(idx.mean())
+        seen.append(idx)
+        return idx.mean(axis=1)
 
     bootstrap_interval(statistic, 15, groups=groups, n_boot=50, seed=1)
-    np.testing.assert_array_equal(np.array(seen), np.tile([3, 5, 7], (50, 1)))
+    (idx,) = seen
+    assert idx.shape == (50, 15)
+    # every position is resampled from its own group
+    np.testing.assert_array_equal(groups[idx], np.broadcast_to(groups, (50, 15)))
 
 
 def test_statistics_reject_bad_input():
@@ -125,7 +128,9 @@ def test_statistics_reject_bad_input():
     with pytest.raises(ValueError, match="groups must have shape"):
         bootstrap_interval(np.mean, 4, groups=[0, 1])
     with pytest.raises(ValueError, match="undefined"):
-        bootstrap_interval(lambda idx: np.nan, 4, n_boot=20)
+        bootstrap_interval(lambda idx: np.full(20, np.nan), 4, n_boot=20)
+    with pytest.raises(ValueError, match="one value per resample"):
+        bootstrap_interval(lambda idx: 1.0, 4, n_boot=20)
     with pytest.raises(ValueError, match="per_class must be < 174"):
         digits_split(per_class=174, n_components=4, seed=0)
     with pytest.raises(ValueError, match="n_components"):
