@@ -37,10 +37,12 @@ __all__ = [
     "leading_discrepancy",
     "lemma10_discrepancy",
     "local_quadratic",
+    "noisy_escape_time_prediction",
     "noisy_gradient",
     "predicted_cycle_offset",
     "rotated_objective",
     "saddle_escape_factor",
+    "saddle_noise_scale",
 ]
 
 
@@ -266,6 +268,39 @@ def escape_time_prediction(factor, radius, perturbation):
     radius = as_param(radius, "radius", positive=True)
     perturbation = as_param(perturbation, "perturbation", positive=True)
     return np.log(radius / perturbation) / np.log(factor)
+
+
+def saddle_noise_scale(lams, eta, rho, sigma, index: int = 1) -> float:
+    """The noise per step along ``e1`` of SAM with noisy gradients at a saddle of J.
+
+    At the saddle ``±(βi/λi) e_i`` SAM's gradient is ``±βi e_i``. Noise ``σξ`` in
+    the first gradient turns the ascent direction by ``σξ⊥/βi`` and moves the
+    ascent point by ``ρσξ⊥/βi``, which changes the step by ``-ηρ∇²ℓ σξ⊥/βi``: along
+    ``e1``, ``ηρλ1σ/βi`` times a standard normal. Noise in the second gradient adds
+    ``ησ``. Together: ``σ √(η² + (ηρλ1/βi)²)`` per step (:func:`noisy_gradient`).
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    sigma = as_param(sigma, "sigma", nonneg=True)
+    if not (isinstance(index, (int, np.integer)) and 1 <= index < lams.size):
+        raise ValueError(f"index must be in 1..{lams.size - 1}, got {index!r}")
+    beta = eta * rho * lams[index] ** 2 / (2 - eta * lams[index])
+    return sigma * np.hypot(eta, eta * rho * lams[0] / beta)
+
+
+def noisy_escape_time_prediction(factor, radius, noise):
+    """The mean time for ``x_{t+1} = μ x_t + s ξ_t`` (``x_0 = 0``) to reach ``r``.
+
+    ``x_t = s Σ_k μ^{t-1-k} ξ_k`` is normal with standard deviation
+    ``s √((μ^{2t} - 1)/(μ² - 1)) ≈ s μ^t/√(μ² - 1)``, so ``|x_T| = r`` at
+    ``T = (log(r/s) + ½ log(μ² - 1) - log|Z|)/log μ`` with ``Z`` standard normal;
+    its mean uses ``E[log|Z|] = -(γ + log 2)/2`` (γ Euler's constant).
+    """
+    base = escape_time_prediction(factor, radius, noise)
+    return base + (0.5 * np.log(factor**2 - 1) + (np.euler_gamma + np.log(2)) / 2) / (
+        np.log(factor)
+    )
 
 
 def escape_time(distances, radius):

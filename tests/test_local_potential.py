@@ -16,10 +16,12 @@ from samlib.local_potential import (
     leading_discrepancy,
     lemma10_discrepancy,
     local_quadratic,
+    noisy_escape_time_prediction,
     noisy_gradient,
     predicted_cycle_offset,
     rotated_objective,
     saddle_escape_factor,
+    saddle_noise_scale,
 )
 from samlib.objectives import paper_objective
 from samlib.valley import cubic_objective
@@ -207,3 +209,33 @@ def test_bad_input_is_named():
         local_quadratic(loss.grad, [0.0, 0.0])
     with pytest.raises(TypeError, match="seed"):
         noisy_gradient(loss.grad, 0.1, seed=None)
+
+
+def test_mean_escape_time_of_the_noisy_linear_recursion():
+    # Monte Carlo of x_{t+1} = μ x_t + s ξ_t, independent of SAM and of J
+    mu, s, r = 1.8, 1e-8, 1.0
+    rng = np.random.default_rng(0)
+    x = np.zeros(20000)
+    paths = [np.abs(x)]
+    for _ in range(60):
+        x = mu * x + s * rng.standard_normal(x.size)
+        paths.append(np.abs(x))
+    times = escape_time(np.array(paths), r)
+    assert np.all(np.isfinite(times))
+    predicted = noisy_escape_time_prediction(mu, r, s)
+    assert times.mean() == pytest.approx(predicted, abs=4 * times.std() / 141)
+
+
+def test_noise_scale_at_the_saddle_is_what_sam_feels():
+    # one step of SAM from the saddle of the papers loss, many noise draws: the
+    # spread of the e1-component is the predicted scale
+    loss, rho, sigma = paper_objective(), 0.05, 1e-9
+    model = local_quadratic(loss, [0.0, 0.0])
+    saddle = model.stationary_points(ETA, rho)[2]
+    start = np.tile(model.from_local(saddle), (20000, 1))
+    step = run_sam(noisy_gradient(loss.grad, sigma, seed=2), start, ETA, rho, 1)[1]
+    spread = np.std(model.to_local(step)[:, 0])
+    expected = saddle_noise_scale(model.lams, ETA, rho, sigma)
+    assert spread == pytest.approx(expected, rel=0.03)
+    beta2 = ETA * rho / (2 - ETA)
+    assert expected == pytest.approx(sigma * np.hypot(ETA, ETA * rho * 2 / beta2))
