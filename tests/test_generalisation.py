@@ -13,6 +13,7 @@ from samlib.generalisation import (
     Study,
     bootstrap_interval,
     digits_split,
+    flatness_correlations,
     flip_labels,
     load_digits_data,
     one_hot,
@@ -198,10 +199,27 @@ def test_study_measures_what_it_says(tiny):
         assert tiny.table["clean_train_accuracy"][run] == np.mean(
             trained == split.labels_train
         )
-    # the curves end where the table is
+    # the curves end where the table is, and the peak is the best checkpoint
     np.testing.assert_array_equal(
         tiny.curves["test_accuracy"][-1], tiny.table["test_accuracy"]
     )
+    np.testing.assert_array_equal(
+        tiny.table["peak_test_accuracy"], tiny.curves["test_accuracy"].max(axis=0)
+    )
+
+
+def test_flatness_correlations_are_scipys_spearman(tiny):
+    runs = tiny.select(noise=0.3)
+    lam, acc = tiny.table["lam_max"][runs], tiny.table["test_accuracy"][runs]
+    found = flatness_correlations(tiny, 0.3, n_boot=50)
+    assert found["across"].value == pytest.approx(scipy.stats.spearmanr(lam, acc)[0])
+    groups = tiny.table["method"][runs]
+    within = [scipy.stats.spearmanr(lam[groups == m], acc[groups == m])[0]
+              for m in range(3)]  # fmt: skip
+    within = [w for w in within if np.isfinite(w)]  # two seeds: ±1, or undefined
+    assert found["within"].value == pytest.approx(np.mean(within))
+    for c in found.values():
+        assert c.low <= c.high
 
 
 def test_methods_share_their_starts_and_noisy_labels(tiny):

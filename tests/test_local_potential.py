@@ -9,7 +9,7 @@ against gradient descent on J; the rotated loss against finite differences.
 import numpy as np
 import pytest
 
-from samlib import J_gd_step, Objective, run_sam, sign_flip
+from samlib import J_gd_step, Objective, Quadratic, run_sam, sign_flip
 from samlib.local_potential import (
     escape_time,
     escape_time_prediction,
@@ -227,15 +227,19 @@ def test_mean_escape_time_of_the_noisy_linear_recursion():
 
 
 def test_noise_scale_at_the_saddle_is_what_sam_feels():
-    # one step of SAM from the saddle of the papers loss, many noise draws: the
-    # spread of the e1-component is the predicted scale
-    loss, rho, sigma = paper_objective(), 0.05, 1e-9
+    # one step of SAM from the saddle of a quadratic, many noise draws: the spread of
+    # the e1-component is the predicted scale. With λ = (2, 1.9) and η = 0.54 the two
+    # sources (the turned ascent direction and the noisy second gradient) are of the
+    # same size, so leaving out either one would be off by about 40 %.
+    lams, eta, rho, sigma = np.array([2.0, 1.9]), 0.54, 0.05, 1e-9
+    loss = Quadratic(lams).as_objective()
     model = local_quadratic(loss, [0.0, 0.0])
-    saddle = model.stationary_points(ETA, rho)[2]
+    saddle = model.stationary_points(eta, rho)[2]
     start = np.tile(model.from_local(saddle), (20000, 1))
-    step = run_sam(noisy_gradient(loss.grad, sigma, seed=2), start, ETA, rho, 1)[1]
+    step = run_sam(noisy_gradient(loss.grad, sigma, seed=2), start, eta, rho, 1)[1]
     spread = np.std(model.to_local(step)[:, 0])
-    expected = saddle_noise_scale(model.lams, ETA, rho, sigma)
+    beta2 = eta * rho * lams[1] ** 2 / (2 - eta * lams[1])
+    ascent, descent = eta * rho * lams[0] / beta2 * sigma, eta * sigma
+    assert ascent == pytest.approx(descent, rel=0.05)
+    expected = saddle_noise_scale(lams, eta, rho, sigma)
     assert spread == pytest.approx(expected, rel=0.03)
-    beta2 = ETA * rho / (2 - ETA)
-    assert expected == pytest.approx(sigma * np.hypot(ETA, ETA * rho * 2 / beta2))
