@@ -27,7 +27,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samlib import J_gd_step, J_stationary_points, Objective, hess_J, sam_step
+from samlib import (
+    J_gd_step,
+    J_stationary_points,
+    Objective,
+    hess_J,
+    run_sam,
+    sam_step,
+    sign_flip,
+)
 from samlib._validation import as_eigenvalues, as_param, as_points
 
 __all__ = [
@@ -43,6 +51,7 @@ __all__ = [
     "rotated_objective",
     "saddle_escape_factor",
     "saddle_noise_scale",
+    "sam_in_local_coordinates",
 ]
 
 
@@ -150,6 +159,44 @@ def lemma10_discrepancy(objective: Objective, model: LocalQuadratic, w, eta, rho
     x = model.to_local(w)
     sam = model.to_local(sam_step(model.from_local(x), objective.grad, eta, rho))
     return sam + J_gd_step(x, model.lams, eta, rho)
+
+
+def sam_in_local_coordinates(
+    objective: Objective,
+    model: LocalQuadratic,
+    u0,
+    eta,
+    rho,
+    n_steps: int,
+    *,
+    grad: Callable | None = None,
+):
+    """SAM on ℓ from ``w* + V u0``, as Lemma 10's ``u_t = (-1)^t Vᵀ(w_t - w*)``.
+
+    In these coordinates gradient descent on the local J (step ηρ) is the quadratic
+    model's prediction, so the two can be compared path against path.
+
+    Parameters
+    ----------
+    objective : samlib.Objective
+    model : LocalQuadratic
+    u0 : array_like, shape (d,) or (..., d)
+        Starting point(s) in local coordinates.
+    eta, rho : float or array_like
+        As in :func:`samlib.run_sam`.
+    n_steps : int
+    grad : callable, optional
+        The gradient SAM uses, e.g. a :func:`noisy_gradient` of ``objective.grad``;
+        ``objective.grad`` if None.
+
+    Returns
+    -------
+    ndarray, shape (n_steps + 1, ..., d)
+    """
+    objective = _objective(objective)
+    grad = objective.grad if grad is None else grad
+    path = run_sam(grad, model.from_local(u0), eta, rho, n_steps)
+    return sign_flip(model.to_local(path))
 
 
 def _contract(T, a, b):

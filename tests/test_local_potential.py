@@ -22,6 +22,7 @@ from samlib.local_potential import (
     rotated_objective,
     saddle_escape_factor,
     saddle_noise_scale,
+    sam_in_local_coordinates,
 )
 from samlib.objectives import paper_objective
 from samlib.valley import cubic_objective
@@ -66,8 +67,9 @@ def test_on_an_exact_quadratic_the_local_J_is_proposition_8s():
     # Lemma 10, step by step and along a whole path, in the local coordinates
     w = centre + np.random.default_rng(1).normal(size=(20, 3))
     assert np.abs(lemma10_discrepancy(loss, model, w, ETA, 0.3)).max() < 1e-13
-    path = run_sam(loss.grad, w[0], ETA, 0.3, 60)
-    u = sign_flip(model.to_local(path))
+    u = sam_in_local_coordinates(loss, model, model.to_local(w[0]), ETA, 0.3, 60)
+    path = run_sam(loss.grad, w[0], ETA, 0.3, 60)  # the same, by hand
+    np.testing.assert_allclose(u, sign_flip(model.to_local(path)), atol=1e-15)
     gd = [u[0]]
     for _ in range(60):
         gd.append(J_gd_step(gd[-1], lams, ETA, 0.3))
