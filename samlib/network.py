@@ -21,8 +21,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import as_count, as_points
-from samlib.objective import Objective
+from samlib._validation import (
+    PointFunction,
+    as_count,
+    as_points,
+    as_rng,
+    float_or_array,
+    sign_fixed,
+)
+from samlib.objectives import Objective
 
 __all__ = ["TwoLayerNet", "lanczos_top_eigenpair", "power_iteration"]
 
@@ -90,7 +97,10 @@ class TwoLayerNet:
         For a batch ``θ`` of shape ``(..., n_params)`` the layers carry the same
         leading batch shape: ``W1`` is ``(..., h, d_in)`` and ``b2`` is ``(...)``.
         """
-        theta = self._theta(theta)
+        return self._layers(self._theta(theta))
+
+    def _layers(self, theta):
+        """:meth:`unpack` of a checked ``θ``."""
         h, d = self.width, self.d_in
         batch = theta.shape[:-1]
         W1 = theta[..., : h * d].reshape(*batch, h, d)
@@ -128,9 +138,7 @@ class TwoLayerNet:
         scale : float
             Multiplies the standard deviation of every weight.
         """
-        if seed is None or isinstance(seed, bool):
-            raise TypeError("seed must be an int or a numpy Generator")
-        rng = np.random.default_rng(seed)
+        rng = as_rng(seed)
         W1 = rng.standard_normal((self.width, self.d_in)) * scale / np.sqrt(self.d_in)
         w2 = rng.standard_normal(self.width) * scale / np.sqrt(self.width)
         return self.pack(W1, np.zeros(self.width), w2, 0.0)
@@ -158,22 +166,26 @@ class TwoLayerNet:
 
     def predict(self, theta, X) -> np.ndarray:
         """The outputs ``f(x_i)``, shape ``(..., n)``."""
-        W1, b1, w2, b2 = self.unpack(theta)
-        X = self._data(X)
+        return self._predict(self._theta(theta), self._data(X))
+
+    def _predict(self, theta, X):
+        W1, b1, w2, b2 = self._layers(theta)
         a, _, _ = self._forward(W1, b1, X)
         return _matvec(a, w2) + b2[..., None]
 
     def loss(self, theta, X, y):
         """``L(θ) = (1/2n) Σ (f(x_i) - y_i)²``; a float, or ``(...)`` for a batch."""
-        X, y = self._data(X, y)
-        r = self.predict(theta, X) - y
-        value = 0.5 * np.mean(r**2, axis=-1)
-        return float(value) if np.ndim(value) == 0 else value
+        return float_or_array(self._loss(self._theta(theta), *self._data(X, y)))
+
+    def _loss(self, theta, X, y):
+        return 0.5 * np.mean((self._predict(theta, X) - y) ** 2, axis=-1)
 
     def grad(self, theta, X, y) -> np.ndarray:
         """``∇L(θ)`` by backpropagation, shape ``(..., n_params)``."""
-        W1, b1, w2, b2 = self.unpack(theta)
-        X, y = self._data(X, y)
+        return self._grad(self._theta(theta), *self._data(X, y))
+
+    def _grad(self, theta, X, y):
+        W1, b1, w2, b2 = self._layers(theta)
         a, da, _ = self._forward(W1, b1, X)
         f = _matvec(a, w2) + b2[..., None]
         delta_f = (f - y) / len(y)  # ∂L/∂f_i
@@ -194,8 +206,8 @@ class TwoLayerNet:
         broadcast against each other.
         """
         theta, v = np.broadcast_arrays(self._theta(theta), self._theta(v))
-        W1, b1, w2, b2 = self.unpack(theta)
-        V1, c1, v2, c2 = self.unpack(v)
+        W1, b1, w2, b2 = self._layers(theta)
+        V1, c1, v2, c2 = self._layers(v)
         X, y = self._data(X, y)
         n = len(y)
         a, da, dda = self._forward(W1, b1, X, second=True)
@@ -235,11 +247,20 @@ class TwoLayerNet:
         """The training loss as an :class:`~samlib.Objective` of ``θ``.
 
         ``value`` and ``grad`` take one ``θ`` or a batch; ``hess`` takes one ``θ``.
+        The data are checked once, here; ``θ`` where the functions are called, except
+        in samlib's runners, which check the starting ``θ`` once.
         """
         X, y = self._data(X, y)
         return Objective(
-            value=lambda theta: self.loss(theta, X, y),
-            grad=lambda theta: self.grad(theta, X, y),
+            value=PointFunction(
+                lambda theta: self._loss(theta, X, y),
+                self.n_params,
+                scalar=True,
+                name="theta",
+            ),
+            grad=PointFunction(
+                lambda theta: self._grad(theta, X, y), self.n_params, name="theta"
+            ),
             hess=lambda theta: self.hessian(theta, X, y),
             name=f"{self.d_in}→{self.width}→1 {self.activation} network, MSE",
         )
@@ -274,14 +295,8 @@ def _matvec(A, x):
 
 def _start(dim, seed):
     dim = as_count(dim, "dim", minimum=1)
-    if seed is None or isinstance(seed, bool):
-        raise TypeError("seed must be an int or a numpy Generator")
-    v = np.random.default_rng(seed).standard_normal(dim)
+    v = as_rng(seed).standard_normal(dim)
     return dim, v / np.linalg.norm(v)
-
-
-def _sign_fixed(v):
-    return v if v[np.argmax(np.abs(v))] > 0 else -v
 
 
 def power_iteration(
@@ -321,13 +336,13 @@ def power_iteration(
         new = float(v @ Hv)
         norm = np.linalg.norm(Hv)
         if norm == 0:
-            return 0.0, _sign_fixed(v)
+            return 0.0, sign_fixed(v)
         v = Hv / norm
         if abs(new - lam) <= tol * abs(new):
             lam = new
             break
         lam = new
-    return lam, _sign_fixed(v)
+    return lam, sign_fixed(v)
 
 
 def lanczos_top_eigenpair(hvp: Callable, dim: int, *, n_iter: int = 30, seed=0):
@@ -381,4 +396,4 @@ def lanczos_top_eigenpair(hvp: Callable, dim: int, *, n_iter: int = 30, seed=0):
     T = np.diag(alpha) + np.diag(beta[: m - 1], 1) + np.diag(beta[: m - 1], -1)
     vals, vecs = np.linalg.eigh(T)
     v = Q[:m].T @ vecs[:, -1]
-    return float(vals[-1]), _sign_fixed(v / np.linalg.norm(v))
+    return float(vals[-1]), sign_fixed(v / np.linalg.norm(v))

@@ -19,7 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import as_count, as_eigenvalues, as_param, as_points
+from samlib._validation import (
+    as_count,
+    as_eigenvalues,
+    as_param,
+    as_points,
+    as_rng,
+    as_scalar,
+    float_or_array,
+)
 from samlib.quadratic import quadratic_constants, require_assumptions
 
 __all__ = [
@@ -58,24 +66,14 @@ __all__ = [
 # --------------------------------------------------------------------------- helpers
 
 
-def _scalar(value, name: str, **kwargs) -> float:
-    out = as_param(value, name, **kwargs)
-    if np.ndim(out) != 0:
-        raise ValueError(f"{name} must be a scalar here, got shape {np.shape(out)}")
-    return float(out)
-
-
 def _setup(lams, eta, rho, where: str, *, gap: bool = False):
-    """Validate ``(lams, eta, rho)``; check ``η < 1/(2λ1)`` (and ``λ1 > λ2``)."""
+    """Check ``(lams, eta, rho)`` once, and the assumption ``η < 1/(2λ1)`` (and
+    ``λ1 > λ2`` if ``gap``); return them with Lemma 5's constants."""
     lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    rho = _scalar(rho, "rho", positive=True)
-    require_assumptions(lams if gap else lams[:1], eta, where=where)
-    return lams, eta, rho, quadratic_constants(lams, eta, rho)
-
-
-def _out(x):
-    return float(x) if np.ndim(x) == 0 else x
+    eta = as_scalar(eta, "eta", positive=True)
+    rho = as_scalar(rho, "rho", positive=True)
+    require_assumptions.unchecked(lams if gap else lams[:1], eta, where=where)
+    return lams, eta, rho, quadratic_constants.unchecked(lams, eta, rho)
 
 
 def _rescaled(v):
@@ -109,12 +107,17 @@ def delta_t(v):
     >>> delta_t([3.0, 4.0])
     0.4
     """
-    v = _rescaled(as_points(v, name="v"))
+    return float_or_array(_delta(as_points(v, name="v")))
+
+
+def _delta(v):
+    """:func:`delta_t` of checked gradients ``v``."""
+    v = _rescaled(v)
     norm = np.linalg.norm(v, axis=-1)
     if np.any(norm == 0):
         raise ValueError("Definition 12 needs v ≠ 0 (δ_t divides by ‖v_t‖)")
     off = np.sum(v[..., 1:] ** 2, axis=-1)
-    return _out(np.clip(off / (norm * (norm + np.abs(v[..., 0]))), 0.0, 1.0))
+    return np.clip(off / (norm * (norm + np.abs(v[..., 0]))), 0.0, 1.0)
 
 
 def s_t(v):
@@ -130,7 +133,7 @@ def s_t(v):
     array([-1.,  1.])
     """
     v = as_points(v, name="v")
-    return _out(np.sign(v[..., 0]))
+    return float_or_array(np.sign(v[..., 0]))
 
 
 def offaxis_ratio(v):
@@ -151,7 +154,7 @@ def offaxis_ratio(v):
     ratio = np.where((first == 0) & (off == 0), np.nan, ratio)
     if np.any(np.isnan(ratio)):
         raise ValueError("the off-axis ratio needs v ≠ 0")
-    return _out(ratio)
+    return float_or_array(ratio)
 
 
 def lemma13_bound(v):
@@ -166,7 +169,7 @@ def lemma13_bound(v):
     >>> lemma13_bound([2.0, 1.0])
     0.125
     """
-    return _out(0.5 * np.asarray(offaxis_ratio(v)))
+    return float_or_array(0.5 * np.asarray(offaxis_ratio(v)))
 
 
 # ------------------------------------------------------------- measured quantities
@@ -191,7 +194,7 @@ def entry_time(norms, b):
     norms = np.asarray(norms, dtype=float)
     if norms.ndim == 0:
         raise ValueError("norms must have a time axis (shape (T, ...))")
-    b = _scalar(b, "b", positive=True)
+    b = as_scalar(b, "b", positive=True)
     inside = norms <= b
     first = np.argmax(inside, axis=0)
     return np.where(inside.any(axis=0), first, -1)
@@ -213,14 +216,14 @@ def settling_time(dist, eps):
     dist = np.asarray(dist, dtype=float)
     if dist.ndim == 0:
         raise ValueError("dist must have a time axis (shape (T, ...))")
-    eps = _scalar(eps, "eps", positive=True)
+    eps = as_scalar(eps, "eps", positive=True)
     outside = dist > eps
     n = dist.shape[0]
     # index of the last step outside, +1; 0 if never outside
     last = n - np.argmax(outside[::-1], axis=0)
     result = np.where(outside.any(axis=0), last, 0)
     result = np.where(outside[-1], -1, result)
-    return _out(result) if np.ndim(result) else int(result)
+    return float_or_array(result) if np.ndim(result) else int(result)
 
 
 @dataclass(frozen=True)
@@ -270,8 +273,8 @@ def ball_start_constants(d, R, delta) -> BallStart:
     (0.25, 0.04)
     """
     d = as_count(d, "d", minimum=1)
-    R = _scalar(R, "R", positive=True)
-    delta = _scalar(delta, "delta", positive=True)
+    R = as_scalar(R, "R", positive=True)
+    delta = as_scalar(delta, "delta", positive=True)
     if not delta < 1:
         raise ValueError(f"delta is a probability: need 0 < δ < 1, got δ = {delta}")
     log_A = math.lgamma(d / 2 + 1) - (d / 2) * math.log(math.pi) - d * math.log(R)
@@ -299,10 +302,8 @@ def sample_ball(n, d, radius, seed):
     """
     n = as_count(n, "n", minimum=1)
     d = as_count(d, "d", minimum=1)
-    radius = _scalar(radius, "radius", positive=True)
-    if seed is None or isinstance(seed, bool):
-        raise TypeError("seed must be an int or a numpy Generator")
-    rng = np.random.default_rng(seed)
+    radius = as_scalar(radius, "radius", positive=True)
+    rng = as_rng(seed)
     g = rng.standard_normal((n, d))
     g /= np.linalg.norm(g, axis=1, keepdims=True)
     return g * radius * rng.random((n, 1)) ** (1 / d)
@@ -334,7 +335,7 @@ def lemma6_descent_time(lams, eta, rho, R):
     23.0259
     """
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 6")
-    R = _scalar(R, "R", positive=True)
+    R = as_scalar(R, "R", positive=True)
     return float(max(math.log(R / c.b), 0.0) / (eta * lams[-1]))
 
 
@@ -363,7 +364,7 @@ def lemma6_log_ratio_bound(lams, eta, rho, R, Delta, v0):
         The initial gradient(s) ``v0 = Λw0``.
     """
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 6")
-    R = _scalar(R, "R", positive=True)
+    R = as_scalar(R, "R", positive=True)
     Delta = as_param(Delta, "Delta", positive=True)
     v0 = as_points(v0, name="v0", d=lams.size)
     if np.any(np.linalg.norm(v0, axis=-1) > R * (1 + 1e-12)):
@@ -374,14 +375,14 @@ def lemma6_log_ratio_bound(lams, eta, rho, R, Delta, v0):
     bound = 2 / (eta * lams[-1]) * L * np.log(2 * R / Delta) + np.log(
         R**2 / v0[..., 0] ** 2
     )
-    return _out(bound)
+    return float_or_array(bound)
 
 
 def _lemma7_parts(lams, eta, rho, R, A, delta):
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 7")
-    R = _scalar(R, "R", positive=True)
-    A = _scalar(A, "A", positive=True)
-    delta = _scalar(delta, "delta", positive=True)
+    R = as_scalar(R, "R", positive=True)
+    A = as_scalar(A, "A", positive=True)
+    delta = as_scalar(delta, "delta", positive=True)
     L = math.log(R / c.b)
     if not L > 0:
         raise ValueError(
@@ -477,7 +478,10 @@ def lemma11_J_range(lams, eta, rho):
     >>> round(lemma11_J_range([1.0], 0.2, 1.0), 6)
     0.055556
     """
-    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 11")
+    return _J_range(_setup(lams, eta, rho, "Lemma 11")[3])
+
+
+def _J_range(c) -> float:
     beta1, betad = c.beta[0], c.beta[-1]
     return float(max(0.0, c.b**2 / (2 * betad) - c.b) + beta1 / 2)
 
@@ -485,8 +489,11 @@ def lemma11_J_range(lams, eta, rho):
 def lemma11_step_decrease(lams, eta, rho, eps):
     """Lemma 11's guaranteed decrease ``J(u_t) - J(u_{t+1}) ≥ ηε²λ1β1/2`` at every
     step with ``‖v_t‖ ≥ (1 + ε)β1`` (from Lemma 10, using ``2 - ηλi ≥ 1``)."""
-    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 11")
-    eps = _scalar(eps, "eps", positive=True)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 11")
+    return _step_decrease(lams, eta, as_scalar(eps, "eps", positive=True), c)
+
+
+def _step_decrease(lams, eta, eps, c) -> float:
     return float(eta * eps**2 * lams[0] * c.beta[0] / 2)
 
 
@@ -499,7 +506,9 @@ def lemma11_count_bound_J(lams, eta, rho, eps):
     :func:`lemma11_step_decrease` at each such step. See :func:`lemma11_J_range`.
     Not always smaller than :func:`lemma11_count_bound`.
     """
-    return lemma11_J_range(lams, eta, rho) / lemma11_step_decrease(lams, eta, rho, eps)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 11")
+    eps = as_scalar(eps, "eps", positive=True)
+    return _J_range(c) / _step_decrease(lams, eta, eps, c)
 
 
 def lemma11_count_bound(lams, eta, rho, eps):
@@ -525,7 +534,7 @@ def lemma11_count_bound(lams, eta, rho, eps):
     253.33
     """
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 11")
-    eps = _scalar(eps, "eps", positive=True)
+    eps = as_scalar(eps, "eps", positive=True)
     return float(3 * c.beta[0] / (eta * eps**2 * lams[0] * c.beta[-1]))
 
 
@@ -548,8 +557,12 @@ def lemma14_mu(lams, eta):
     (0.1, 0.108033)
     """
     lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    require_assumptions(lams, eta, where="Lemma 14")
+    eta = as_scalar(eta, "eta", positive=True)
+    require_assumptions.unchecked(lams, eta, where="Lemma 14")
+    return _mu(lams, eta)
+
+
+def _mu(lams, eta) -> float:
     gap = lams[0] ** 2 / lams[1] ** 2 - 1 if lams.size > 1 else math.inf
     return float(min(eta * lams[-1], gap))
 
@@ -570,8 +583,9 @@ def lemma14_threshold(lams, eta):
     1.282123
     """
     lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    mu = lemma14_mu(lams, eta)
+    eta = as_scalar(eta, "eta", positive=True)
+    require_assumptions.unchecked(lams, eta, where="Lemma 14")
+    mu = _mu(lams, eta)
     x1, xd = eta * lams[0], eta * lams[-1]
     return float(
         (2 - x1)
@@ -591,7 +605,11 @@ def lemma14_T1(lams, eta, rho):
     >>> round(lemma14_T1([1.0, 0.5], 0.2, 1.0))
     1013
     """
-    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    return _T1(lams, eta, c)
+
+
+def _T1(lams, eta, c) -> float:
     return float(3 * c.beta[0] * lams[0] ** 3 / (eta * c.beta[-1] * lams[-1] ** 4))
 
 
@@ -625,17 +643,18 @@ def lemma14_steps(lams, eta, rho, eps, ratio0):
     The paper counts the steps from T0 as if T0 = 0; the book checks
     ``δ_t ≤ ε`` for ``t ≥ T0 + lemma14_steps(...)``.
     """
-    lams, eta, rho, _ = _setup(lams, eta, rho, "Lemma 14", gap=True)
-    eps = _scalar(eps, "eps", positive=True)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    eps = as_scalar(eps, "eps", positive=True)
     if not eps < 0.5:
         raise ValueError(f"Lemma 14's step count assumes ε < 1/2, got ε = {eps}")
     ratio0 = as_param(ratio0, "ratio0", positive=True)
-    mu = lemma14_mu(lams, eta)
-    T1 = lemma14_T1(lams, eta, rho)
-    steps = (
-        2 / mu * (T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio0 / (2 * eps)))
-    )
-    return _out(steps)
+    return float_or_array(_alignment_steps(lams, eta, c, ratio0 / (2 * eps)))
+
+
+def _alignment_steps(lams, eta, c, ratio):
+    """``(2/μ)(T1 log(4/(ηλ1)) + ½ log(ratio))``, the count of Lemmas 14, 17, 19."""
+    mu, T1 = _mu(lams, eta), _T1(lams, eta, c)
+    return 2 / mu * (T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio))
 
 
 # ------------------------------------------------------------------ Lemmas 16–19
@@ -664,12 +683,12 @@ def lemma16_rhs(v, lams, eta, rho):
     """
     lams = as_eigenvalues(lams)
     v = as_points(v, name="v", d=lams.size)
-    eta = _scalar(eta, "eta", positive=True)
-    rho = _scalar(rho, "rho", positive=True)
+    eta = as_scalar(eta, "eta", positive=True)
+    rho = as_scalar(rho, "rho", positive=True)
     c = quadratic_constants(lams, eta, rho, strict=False)
     s = np.sign(v[..., 0])
-    return _out(
-        (1 - eta * lams[0]) * (v[..., 0] - s * c.beta[0] + s * c.gamma[0] * delta_t(v))
+    return float_or_array(
+        (1 - eta * lams[0]) * (v[..., 0] - s * c.beta[0] + s * c.gamma[0] * _delta(v))
     )
 
 
@@ -679,7 +698,11 @@ def lemma17_eps_max(lams, eta, rho):
     Its first entry makes ``δ_t ≤ ε²`` imply Lemma 16's condition, which the paper
     prints as ``δ_t ≤ ηλ1β1/2`` but uses (and needs) as ``δ_t ≤ ηλ1β1/(2γ1)``.
     """
-    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 17", gap=True)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 17", gap=True)
+    return _eps17(lams, eta, c)
+
+
+def _eps17(lams, eta, c) -> float:
     g1, beta1, x1 = c.gamma[0], c.beta[0], eta * lams[0]
     return float(
         min(math.sqrt(x1 * beta1 / (2 * g1)), x1 / (2 * g1), 1 / c.b, beta1 / 2)
@@ -702,22 +725,22 @@ def lemma17_steps(lams, eta, rho, eps, ratio0):
     ratio0 : float or array_like
         ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²``.
     """
-    eps = _scalar(eps, "eps", positive=True)
-    eps_max = lemma17_eps_max(lams, eta, rho)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 17", gap=True)
+    eps = as_scalar(eps, "eps", positive=True)
+    eps_max = _eps17(lams, eta, c)
     if not eps < eps_max:
         raise ValueError(
             "Lemma 17 assumes ε < min{√(ηλ1β1/(2γ1)), ηλ1/(2γ1), 1/b, β1/2} = "
             f"{eps_max:.6g}, got ε = {eps:.6g}"
         )
-    lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
     ratio0 = as_param(ratio0, "ratio0", positive=True)
-    mu = lemma14_mu(lams, eta)
-    T1 = lemma14_T1(lams, eta, rho)
-    steps = 2 / mu * (
-        T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio0 / (2 * eps**2))
-    ) + 6 / (eta * lams[0]) * math.log(1 / eps)
-    return _out(steps)
+    return float_or_array(_steps17(lams, eta, c, eps, ratio0))
+
+
+def _steps17(lams, eta, c, eps, ratio0):
+    return _alignment_steps(lams, eta, c, ratio0 / (2 * eps**2)) + 6 / (
+        eta * lams[0]
+    ) * math.log(1 / eps)
 
 
 def lemma18_eps_max():
@@ -742,9 +765,9 @@ def lemma18_bound(lams, eta, rho, eps):
     0.222222
     """
     lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    rho = _scalar(rho, "rho", positive=True)
-    eps = _scalar(eps, "eps", positive=True)
+    eta = as_scalar(eta, "eta", positive=True)
+    rho = as_scalar(rho, "rho", positive=True)
+    eps = as_scalar(eps, "eps", positive=True)
     if not eps <= lemma18_eps_max():
         raise ValueError(
             "Lemma 18 needs ε² ≤ (5 - √13)/6 (ε ≤ 0.482) so that "
@@ -761,7 +784,11 @@ def lemma19_eps_max(lams, eta, rho):
     the corresponding condition of Lemma 17 (and ``ε' < 1/4`` suits the corrected
     Lemma 18).
     """
-    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 19", gap=True)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 19", gap=True)
+    return _eps19(lams, eta, c)
+
+
+def _eps19(lams, eta, c) -> float:
     g1, beta1, x1 = c.gamma[0], c.beta[0], eta * lams[0]
     return float(
         min(math.sqrt(2 * x1 * beta1 / g1), x1 / (2 * g1), 2 / c.b, beta1, 1.0)
@@ -784,22 +811,13 @@ def lemma19_steps(lams, eta, rho, eps, ratio0):
     ratio0 : float or array_like
         ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²``.
     """
-    eps = _scalar(eps, "eps", positive=True)
-    eps_max = lemma19_eps_max(lams, eta, rho)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 19", gap=True)
+    eps = as_scalar(eps, "eps", positive=True)
+    eps_max = _eps19(lams, eta, c)
     if not eps < eps_max:
         raise ValueError(
             "Lemma 19 assumes ε < min{√(2ηλ1β1/γ1), ηλ1/(2γ1), 2/b, β1, 1} = "
             f"{eps_max:.6g}, got ε = {eps:.6g}"
         )
-    lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    rho = _scalar(rho, "rho", positive=True)
     ratio0 = as_param(ratio0, "ratio0", positive=True)
-    beta1 = quadratic_constants(lams, eta, rho).beta[0]
-    mu = lemma14_mu(lams, eta)
-    T1 = lemma14_T1(lams, eta, rho)
-    steps = 2 / mu * (
-        T1 * np.log(4 / (eta * lams[0]))
-        + 0.5 * np.log(2 * (1 + beta1) ** 2 * ratio0 / eps**2)
-    ) + 6 / (eta * lams[0]) * math.log(2 * (1 + beta1) / eps)
-    return _out(steps)
+    return float_or_array(_steps17(lams, eta, c, eps / (2 * (1 + c.beta[0])), ratio0))

@@ -13,8 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import as_eigenvalues, as_param, as_points, batch_param
-from samlib.objective import Objective
+from samlib._validation import (
+    PointFunction,
+    as_eigenvalues,
+    as_param,
+    as_points,
+    batch_param,
+    unchecked,
+)
+from samlib.objectives import Objective
 from samlib.steps import normalize
 
 __all__ = [
@@ -39,6 +46,14 @@ class Quadratic:
     lams : array_like
         Eigenvalues ``λ1 ≥ λ2 ≥ ... ≥ λd > 0``.
 
+    Attributes
+    ----------
+    value, grad, hess, d3 : callable
+        ``ℓ(w) = ½ Σ λi wi²``, ``∇ℓ(w) = Λw``, ``∇²ℓ(w) = Λ`` (shape ``(..., d, d)``)
+        and the third derivative, identically zero (``(..., d, d, d)``), for one
+        point ``(d,)`` or a batch ``(..., d)``. Each checks its points; samlib's
+        runners call their unchecked kernels (``.unchecked``).
+
     Examples
     --------
     >>> q = Quadratic([1.0, 0.5])
@@ -49,32 +64,27 @@ class Quadratic:
     lams: np.ndarray
 
     def __post_init__(self):
-        object.__setattr__(self, "lams", as_eigenvalues(self.lams))
+        lams = as_eigenvalues(self.lams)
+        d = lams.size
+        diag = np.diag(lams)
+        object.__setattr__(self, "lams", lams)
+        functions = {
+            "value": PointFunction(
+                lambda w: 0.5 * np.sum(lams * w**2, axis=-1), d, scalar=True
+            ),
+            "grad": PointFunction(lambda w: lams * w, d),
+            "hess": PointFunction(
+                lambda w: np.broadcast_to(diag, (*w.shape[:-1], d, d)), d
+            ),
+            "d3": PointFunction(lambda w: np.zeros((*w.shape[:-1], d, d, d)), d),
+        }
+        for name, function in functions.items():
+            object.__setattr__(self, name, function)
 
     @property
     def d(self) -> int:
         """Dimension of the parameter space."""
         return self.lams.size
-
-    def value(self, w):
-        """``ℓ(w) = ½ Σ λi wi²`` for one point or a batch."""
-        w = as_points(w, d=self.d)
-        result = 0.5 * np.sum(self.lams * w**2, axis=-1)
-        return float(result) if result.ndim == 0 else result
-
-    def grad(self, w):
-        """``∇ℓ(w) = Λw``."""
-        return self.lams * as_points(w, d=self.d)
-
-    def hess(self, w):
-        """``∇²ℓ(w) = Λ`` (constant), shape ``(..., d, d)``."""
-        w = as_points(w, d=self.d)
-        return np.broadcast_to(np.diag(self.lams), (*w.shape[:-1], self.d, self.d))
-
-    def d3(self, w):
-        """The third derivative, identically zero, shape ``(..., d, d, d)``."""
-        w = as_points(w, d=self.d)
-        return np.zeros((*w.shape[:-1], self.d, self.d, self.d))
 
     def sam_map(self, w, eta, rho):
         """The closed-form SAM update, eq. (3): ``(I - ηΛ - ηρΛ²/‖Λw‖) w``.
@@ -116,17 +126,7 @@ class QuadraticConstants:
     b: float
 
 
-def violated_assumptions(lams, eta) -> list[str]:
-    """The assumptions of Theorems 1–3 that ``(lams, eta)`` violates.
-
-    Returns
-    -------
-    list of str
-        Empty when ``λ1 > λ2`` (for ``d ≥ 2``) and ``0 < η < 1/(2λ1)`` both hold;
-        otherwise one sentence per violated assumption, with the numbers.
-    """
-    lams = as_eigenvalues(lams)
-    eta = as_param(eta, "eta", positive=True)
+def _violations(lams, eta) -> list[str]:
     problems = []
     if not eta < 1 / (2 * lams[0]):
         problems.append(
@@ -140,13 +140,41 @@ def violated_assumptions(lams, eta) -> list[str]:
     return problems
 
 
-def require_assumptions(lams, eta, where: str = "Theorems 1–3") -> None:
-    """Raise ``ValueError`` naming each assumption of ``where`` that fails."""
-    problems = violated_assumptions(lams, eta)
+@unchecked(_violations)
+def violated_assumptions(lams, eta) -> list[str]:
+    """The assumptions of Theorems 1–3 that ``(lams, eta)`` violates.
+
+    Returns
+    -------
+    list of str
+        Empty when ``λ1 > λ2`` (for ``d ≥ 2``) and ``0 < η < 1/(2λ1)`` both hold;
+        otherwise one sentence per violated assumption, with the numbers.
+    """
+    return _violations(as_eigenvalues(lams), as_param(eta, "eta", positive=True))
+
+
+def _require(lams, eta, where: str = "Theorems 1–3") -> None:
+    problems = _violations(lams, eta)
     if problems:
         raise ValueError(f"{where} assume(s): " + "; ".join(problems))
 
 
+@unchecked(_require)
+def require_assumptions(lams, eta, where: str = "Theorems 1–3") -> None:
+    """Raise ``ValueError`` naming each assumption of ``where`` that fails."""
+    _require(as_eigenvalues(lams), as_param(eta, "eta", positive=True), where)
+
+
+def _constants(lams, eta, rho) -> QuadraticConstants:
+    shrink = 1 - eta * lams
+    gamma = eta * rho * lams**2 / shrink
+    beta = eta * rho * lams**2 / (2 - eta * lams)
+    alpha = (shrink[0] * gamma[0] + shrink * gamma) / (shrink[0] + shrink)
+    b = float(eta * rho * lams[0] ** 2)
+    return QuadraticConstants(gamma=gamma, beta=beta, alpha=alpha, b=b)
+
+
+@unchecked(_constants)
 def quadratic_constants(lams, eta, rho, *, strict: bool = True) -> QuadraticConstants:
     """The constants γi, βi, αi and b of Lemma 5.
 
@@ -162,6 +190,12 @@ def quadratic_constants(lams, eta, rho, *, strict: bool = True) -> QuadraticCons
         If True (default), raise when ``η ≥ 1/(2λ1)``. If False, compute the formulas
         wherever they are defined (``ηλ1 < 1``); Lemma 5's conclusions may then fail.
 
+    Notes
+    -----
+    ``quadratic_constants.unchecked(lams, eta, rho)`` computes the same constants
+    from values already checked (and the assumption already required), for samlib's
+    own modules.
+
     Examples
     --------
     >>> c = quadratic_constants([1.0, 0.5], eta=0.2, rho=1.0)
@@ -172,17 +206,12 @@ def quadratic_constants(lams, eta, rho, *, strict: bool = True) -> QuadraticCons
     eta = as_param(eta, "eta", positive=True)
     rho = as_param(rho, "rho", positive=True)
     if strict:
-        require_assumptions(lams[:1], eta, where="Lemma 5")
+        _require(lams[:1], eta, where="Lemma 5")
     elif not eta * lams[0] < 1:
         raise ValueError(
             f"γ1 = ηρλ1²/(1 - ηλ1) needs ηλ1 < 1, got ηλ1 = {eta * lams[0]:.6g}"
         )
-    shrink = 1 - eta * lams
-    gamma = eta * rho * lams**2 / shrink
-    beta = eta * rho * lams**2 / (2 - eta * lams)
-    alpha = (shrink[0] * gamma[0] + shrink * gamma) / (shrink[0] + shrink)
-    b = float(eta * rho * lams[0] ** 2)
-    return QuadraticConstants(gamma=gamma, beta=beta, alpha=alpha, b=b)
+    return _constants(lams, eta, rho)
 
 
 def limit_cycle(lams, eta, rho, *, strict: bool = True) -> np.ndarray:
@@ -212,7 +241,7 @@ def limit_cycle(lams, eta, rho, *, strict: bool = True) -> np.ndarray:
     eta = as_param(eta, "eta", positive=True)
     rho = as_param(rho, "rho", positive=True)
     if strict:
-        require_assumptions(lams, eta, where="Theorems 1 and 2")
+        _require(lams, eta, where="Theorems 1 and 2")
     elif not eta * lams[0] < 2:
         raise ValueError(f"the 2-cycle needs ηλ1 < 2, got ηλ1 = {eta * lams[0]:.6g}")
     c = eta * rho * lams[0] / (2 - eta * lams[0])
@@ -278,7 +307,7 @@ def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
     q = as_param(q, "q", positive=True)
     A = as_param(A, "A", positive=True)
     delta = as_param(delta, "delta", positive=True)
-    require_assumptions(lams, eta, where="Theorem 3")
+    _require(lams, eta, where="Theorem 3")
     lam1, lamd, d = lams[0], lams[-1], lams.size
     eps_max = min(
         math.sqrt(eta * lam1 / 2), 1 / (2 * rho * lam1), eta * rho * lam1**2 / 2

@@ -11,8 +11,9 @@ Hessian is ``(y, x)ᵀ(y, x)``, with eigenvalues ``x² + y²`` (across the valle
 * Measuring and predicting the drift: :func:`midpoints` (which average out SAM's
   bounce), :func:`measured_valley_speed`, :func:`predicted_valley_speed` and
   :func:`drift_flow` (the path of the drift alone).
-* Theorem 21's remainder: :func:`leading_remainder`, its part of order ``η²ρ²``, and
-  :func:`cubic_objective`, losses whose third derivative is constant.
+* Theorem 21's remainder: :func:`leading_remainder`, its part of order ``η²ρ²``
+  (the losses whose third derivative is constant, which Chapter 5 uses to probe it,
+  are :func:`samlib.objectives.cubic_objective`).
 
 Every valley function works on the branch ``x, y > 0``, and on ``x, y < 0`` by the
 symmetry ``ℓ(-w) = ℓ(w)``.
@@ -22,12 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from samlib._validation import as_count, as_param, as_points
+from samlib._validation import as_count, as_param, as_points, float_or_array
 from samlib.drift import theorem21_prediction
-from samlib.objective import Objective
+from samlib.objectives import Objective, as_objective, product_loss
 
 __all__ = [
-    "cubic_objective",
     "drift_flow",
     "leading_remainder",
     "measured_valley_speed",
@@ -55,10 +55,6 @@ def _valley_x(x, name="x"):
     return x
 
 
-def _scalar(a):
-    return float(a) if np.ndim(a) == 0 else a
-
-
 def valley_point(x):
     """The point ``(x, 1/x)`` of the valley ``xy = 1``, for scalar or array ``x``.
 
@@ -82,7 +78,7 @@ def valley_sharpness(x):
     4.25
     """
     x = _valley_x(x)
-    return _scalar(x**2 + 1 / x**2)
+    return float_or_array(x**2 + 1 / x**2)
 
 
 def valley_tangent(x):
@@ -130,7 +126,7 @@ def valley_arclength(x):
         raise ValueError(f"valley_arclength needs e^-{_U_MAX:g} ≤ |x| ≤ e^{_U_MAX:g}")
     u = U[..., None] * (_GL_NODES + 1) / 2  # nodes on [0, U]
     integrand = np.sqrt(2 * np.cosh(2 * u))
-    return _scalar(np.sign(x) * (U / 2) * (integrand @ _GL_WEIGHTS))
+    return float_or_array(np.sign(x) * (U / 2) * (integrand @ _GL_WEIGHTS))
 
 
 def valley_foot(w, *, n_newton: int = 30):
@@ -159,8 +155,11 @@ def valley_foot(w, *, n_newton: int = 30):
     >>> valley_foot([1.5, 1.5]).round(12)
     array([1., 1.])
     """
-    w = as_points(w, d=2)
-    n_newton = as_count(n_newton, "n_newton")
+    return _foot(as_points(w, d=2), as_count(n_newton, "n_newton"))
+
+
+def _foot(w, n_newton: int = 30):
+    """:func:`valley_foot` of checked points."""
     sign = np.where(w[..., 0] + w[..., 1] >= 0, 1.0, -1.0)
     a, b = sign * w[..., 0], sign * w[..., 1]
     grid = np.linspace(-_U_MAX, _U_MAX, 721)
@@ -251,21 +250,27 @@ def predicted_valley_speed(x, eta, rho, objective: Objective | None = None):
     float or ndarray
         Arc length per step, positive towards larger x.
     """
-    if objective is None:
-        from samlib.objectives import product_loss
-
-        objective = product_loss()
+    objective, eta, rho = _drift_arguments(objective, eta, rho)
     x = _valley_x(x)
     points, tangents = valley_point(x), valley_tangent(x)
     flat_points = points.reshape(-1, 2)
     flat_tangents = tangents.reshape(-1, 2)
     speed = np.array(
         [
-            theorem21_prediction(objective, z, eta, rho).drift @ t
+            theorem21_prediction.unchecked(objective, z, eta, rho).drift @ t
             for z, t in zip(flat_points, flat_tangents, strict=True)
         ]
     )
-    return _scalar(speed.reshape(x.shape))
+    return float_or_array(speed.reshape(x.shape))
+
+
+def _drift_arguments(objective, eta, rho):
+    """The checked loss (default :func:`samlib.objectives.product_loss`), η and ρ,
+    as :func:`samlib.theorem21_prediction` checks them."""
+    objective = product_loss() if objective is None else as_objective(objective)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    return objective, eta, rho
 
 
 def drift_flow(
@@ -301,10 +306,7 @@ def drift_flow(
     x : ndarray, shape (n_steps // stride + 1,)
         The first coordinates of the valley points reached at those steps.
     """
-    if objective is None:
-        from samlib.objectives import product_loss
-
-        objective = product_loss()
+    objective, eta, rho = _drift_arguments(objective, eta, rho)
     x = float(_valley_x(x0, "x0"))
     n_steps = as_count(n_steps, "n_steps")
     stride = as_count(stride, "stride", minimum=1)
@@ -313,8 +315,8 @@ def drift_flow(
     xs[0] = x
     for k in range(n_updates):
         z = valley_point(x)
-        z = z + stride * theorem21_prediction(objective, z, eta, rho).drift
-        x = float(valley_foot(z)[0])
+        z = z + stride * theorem21_prediction.unchecked(objective, z, eta, rho).drift
+        x = float(_foot(z)[0])
         xs[k + 1] = x
     return stride * np.arange(n_updates + 1), xs
 
@@ -349,62 +351,3 @@ def leading_remainder(objective: Objective, wz, eta, rho):
     g = p.grad_lambda_max
     g_perp = g - (g @ p.v1) * p.v1
     return -(p.eta**2) * p.rho**2 / (2 * (2 - p.eta * p.lam1)) * (H @ g_perp)
-
-
-def cubic_objective(M, T, name: str = "cubic") -> Objective:
-    """``ℓ(w) = ½ wᵀMw + T(w, w, w)/6`` with exact derivatives.
-
-    ``∇ℓ = Mw + ½T(w, w, ·)``, ``∇²ℓ = M + T(w, ·, ·)`` and ``D³ℓ = T`` is constant,
-    so D³ℓ is 0-Lipschitz: the smallest B of Theorem 21's assumption is 0, while
-    the Hessian still changes (Chapter 5).
-
-    Parameters
-    ----------
-    M : array_like, shape (d, d)
-        Symmetric matrix, the Hessian at 0.
-    T : array_like, shape (d, d, d)
-        Fully symmetric tensor.
-
-    Examples
-    --------
-    >>> T = np.zeros((2, 2, 2))
-    >>> T[0, 0, 1] = T[0, 1, 0] = T[1, 0, 0] = 1.0
-    >>> loss = cubic_objective(np.diag([2.0, 1.0]), T)
-    >>> loss.value([1.0, 1.0])
-    2.0
-    """
-    M = np.asarray(M, dtype=float)
-    T = np.asarray(T, dtype=float)
-    d = M.shape[0]
-    if M.shape != (d, d) or not np.allclose(M, M.T):
-        raise ValueError(f"M must be a symmetric (d, d) matrix, got shape {M.shape}")
-    if T.shape != (d, d, d):
-        raise ValueError(f"T must have shape ({d}, {d}, {d}), got {T.shape}")
-    for axes in [(1, 0, 2), (0, 2, 1), (2, 1, 0)]:
-        if not np.allclose(T, T.transpose(axes)):
-            raise ValueError("T must be a fully symmetric tensor")
-
-    def _w(w):
-        return as_points(w, d=d)
-
-    def value(w):
-        w = _w(w)
-        v = (
-            0.5 * np.einsum("...i,ij,...j->...", w, M, w)
-            + np.einsum("ijk,...i,...j,...k->...", T, w, w, w) / 6
-        )
-        return _scalar(v)
-
-    def grad(w):
-        w = _w(w)
-        return w @ M + 0.5 * np.einsum("ijk,...i,...j->...k", T, w, w)
-
-    def hess(w):
-        w = _w(w)
-        return M + np.einsum("ijk,...i->...jk", T, w)
-
-    def d3(w):
-        w = _w(w)
-        return np.broadcast_to(T, (*w.shape[:-1], d, d, d)).copy()
-
-    return Objective(value, grad, hess, d3, name=name)
