@@ -5,7 +5,8 @@ The mathematics of Bartlett, Long & Bousquet (JMLR 2023) as small pure functions
 * steps and runners: :func:`sam_step` (eq. 2), :func:`usam_step`, :func:`gd_step`,
   :func:`run_sam`, :func:`run_usam`, :func:`run_gd`, :func:`run_noisy_gd`;
 * quadratics (Sections 3–4): :class:`Quadratic`, :func:`quadratic_constants`
-  (Lemma 5), :func:`limit_cycle` (Theorems 1–2), :func:`theorem3_steps`;
+  (Lemma 5), :func:`limit_cycle` (Theorems 1–2), :func:`theorem3_steps` (from
+  :mod:`samlib.proof`);
 * the potential J (Proposition 8, Lemma 10): :func:`J`, :func:`grad_J`,
   :func:`hess_J`, :func:`J_stationary_points`, :func:`sign_flip`;
 * Hessian drift (Section 5): :func:`top_eigenpair`, :func:`grad_lambda_max`,
@@ -37,6 +38,7 @@ from samlib.potential import (
     lemma10_decrease_bound,
     sign_flip,
 )
+from samlib.proof import theorem3_steps, theorem3_terms
 from samlib.quadratic import (
     Quadratic,
     QuadraticConstants,
@@ -44,8 +46,6 @@ from samlib.quadratic import (
     limit_cycle,
     quadratic_constants,
     require_assumptions,
-    theorem3_steps,
-    theorem3_terms,
     violated_assumptions,
 )
 from samlib.steps import (

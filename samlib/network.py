@@ -355,9 +355,8 @@ def lanczos_top_eigenpair(hvp: Callable, dim: int, *, n_iter: int = 30, seed=0):
 
     Parameters
     ----------
-    hvp : callable
-        ``v -> H v`` for a symmetric ``H`` of size ``dim``.
-    dim : int
+    hvp, dim
+        As in :func:`power_iteration`.
     n_iter : int
         Number of Lanczos steps (at most ``dim`` are used).
     seed : int

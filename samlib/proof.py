@@ -1,4 +1,4 @@
-"""The quantities of the proof of Theorem 3 (Section 4 of the paper, Chapter 4).
+"""Theorem 3 and the quantities of its proof (Section 4 of the paper, Chapter 4).
 
 SAM on ``ℓ(w) = ½ wᵀΛw`` is studied through the gradient ``v_t = Λw_t``, whose
 components follow ``v_{t+1,i} = (1 - ηλi)(‖v_t‖ - γi) v_{t,i}/‖v_t‖``. Each function
@@ -60,6 +60,8 @@ __all__ = [
     "s_t",
     "sample_ball",
     "settling_time",
+    "theorem3_steps",
+    "theorem3_terms",
 ]
 
 
@@ -725,16 +727,27 @@ def lemma17_steps(lams, eta, rho, eps, ratio0):
     ratio0 : float or array_like
         ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²``.
     """
-    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 17", gap=True)
-    eps = as_scalar(eps, "eps", positive=True)
-    eps_max = _eps17(lams, eta, c)
-    if not eps < eps_max:
-        raise ValueError(
-            "Lemma 17 assumes ε < min{√(ηλ1β1/(2γ1)), ηλ1/(2γ1), 1/b, β1/2} = "
-            f"{eps_max:.6g}, got ε = {eps:.6g}"
-        )
-    ratio0 = as_param(ratio0, "ratio0", positive=True)
+    lams, eta, c, eps, ratio0 = _count_arguments(
+        lams, eta, rho, eps, ratio0, "Lemma 17", _eps17, _EPS17
+    )
     return float_or_array(_steps17(lams, eta, c, eps, ratio0))
+
+
+_EPS17 = "min{√(ηλ1β1/(2γ1)), ηλ1/(2γ1), 1/b, β1/2}"
+_EPS19 = "min{√(2ηλ1β1/γ1), ηλ1/(2γ1), 2/b, β1, 1}"
+
+
+def _count_arguments(lams, eta, rho, eps, ratio0, lemma, eps_max, bound):
+    """The checked arguments of the step counts of Lemmas 17 and 19, with
+    ``ε < eps_max(lams, eta, c)`` (the lemma's range, written ``bound``)."""
+    lams, eta, _, c = _setup(lams, eta, rho, lemma, gap=True)
+    eps = as_scalar(eps, "eps", positive=True)
+    largest = eps_max(lams, eta, c)
+    if not eps < largest:
+        raise ValueError(
+            f"{lemma} assumes ε < {bound} = {largest:.6g}, got ε = {eps:.6g}"
+        )
+    return lams, eta, c, eps, as_param(ratio0, "ratio0", positive=True)
 
 
 def _steps17(lams, eta, c, eps, ratio0):
@@ -804,20 +817,143 @@ def lemma19_steps(lams, eta, rho, eps, ratio0):
 
     Parameters
     ----------
-    lams, eta, rho
-        As in :func:`lemma14_T1`.
+    lams, eta, rho, ratio0
+        As in :func:`lemma17_steps`.
     eps : float
         ``0 < ε <`` :func:`lemma19_eps_max`.
-    ratio0 : float or array_like
-        ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²``.
     """
-    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 19", gap=True)
-    eps = as_scalar(eps, "eps", positive=True)
-    eps_max = _eps19(lams, eta, c)
+    lams, eta, c, eps, ratio0 = _count_arguments(
+        lams, eta, rho, eps, ratio0, "Lemma 19", _eps19, _EPS19
+    )
+    return float_or_array(_steps17(lams, eta, c, eps / (2 * (1 + c.beta[0])), ratio0))
+
+
+# ------------------------------------------------------------------- Theorem 3
+
+
+def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
+    """The four terms of Theorem 3's iteration bound, transcribed term by term.
+
+    With ``μ = min{ηλd, λ1²/λ2² - 1}`` and ``L = [log(R/(ηρλ1))]_+`` the bound is
+
+    * ``alignment`` = 6λ1⁵ / (ηλd⁶ μ) · log(4/(ηλ1)) (Lemma 14: the first component
+      takes over);
+    * ``initial_ratio`` = (1/μ)(log(4(1 + ηρλ1²)²/(λd² ε²)) + log(R²/q));
+    * ``early_descent`` = 2L/(ηλd μ) · (log(2λ1R) + L log(9·6^{d+3}R³/((ηλd)^{d+3}
+      (ηρλ1)³))/(ηλd) + log(4π^{d/2}(4ηρλ1²)^{d-1} L A/(Γ(d/2) δ ηλd))) (Lemmas 6, 7);
+    * ``convergence`` = 6/(ηλ1) · ln(2(1 + ηρλ1²)/(λd ε)) (Lemmas 16–19).
+
+    Parameters
+    ----------
+    lams, eta
+        ``λ1 > λ2 ≥ ... ≥ λd > 0`` and ``0 < η < 1/(2λ1)``.
+    rho : float
+        ρ > 0.
+    eps : float
+        Target accuracy, ``0 < ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2}``.
+    R, q : float
+        With probability 1 - δ the start has ``‖w0‖ ≤ R`` and ``w0,1² ≥ q``.
+    A : float
+        Upper bound on the density of ``w0``.
+    delta : float
+        Failure probability δ > 0 (the theorem holds with probability 1 - 2δ).
+
+    Notes
+    -----
+    The paper's last simplification replaces ``6β1λ1³/(ηµβdλd⁴)`` by
+    ``6λ1⁵/(ηλd⁶μ)``; since ``β1/βd = (λ1²/λd²)(2 - ηλd)/(2 - ηλ1)``, this is smaller
+    by the factor ``(2 - ηλd)/(2 - ηλ1) ≤ 4/3``. The function transcribes the
+    theorem as stated; Chapter 4.5 compares it with measured step counts.
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    eps = as_param(eps, "eps", positive=True)
+    R = as_param(R, "R", positive=True)
+    q = as_param(q, "q", positive=True)
+    A = as_param(A, "A", positive=True)
+    delta = as_param(delta, "delta", positive=True)
+    require_assumptions.unchecked(lams, eta, where="Theorem 3")
+    lam1, lamd, d = lams[0], lams[-1], lams.size
+    eps_max = min(
+        math.sqrt(eta * lam1 / 2), 1 / (2 * rho * lam1), eta * rho * lam1**2 / 2
+    )
     if not eps < eps_max:
         raise ValueError(
-            "Lemma 19 assumes ε < min{√(2ηλ1β1/γ1), ηλ1/(2γ1), 2/b, β1, 1} = "
+            "Theorem 3 assumes ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2} = "
             f"{eps_max:.6g}, got ε = {eps:.6g}"
         )
-    ratio0 = as_param(ratio0, "ratio0", positive=True)
-    return float_or_array(_steps17(lams, eta, c, eps / (2 * (1 + c.beta[0])), ratio0))
+    if not q <= R**2:
+        raise ValueError(
+            f"‖w0‖ ≤ R and w0,1² ≥ q need q ≤ R², got q = {q:.6g} > R² = {R**2:.6g}"
+        )
+    ball_volume = math.exp(
+        (d / 2) * math.log(math.pi) + d * math.log(R) - math.lgamma(d / 2 + 1)
+    )
+    if not A * ball_volume >= 1 - delta:
+        raise ValueError(
+            "a density bounded by A puts mass at most A·vol(ball of radius R) in "
+            f"‖w0‖ ≤ R, so A ≥ (1 - δ)/vol = {(1 - delta) / ball_volume:.6g} is "
+            f"needed, got A = {A:.6g}"
+        )
+    mu = _mu(lams, eta)
+    etalam_d = eta * lamd
+    L = max(math.log(R / (eta * rho * lam1)), 0.0)
+    alignment = 6 * lam1**5 / (eta * lamd**6 * mu) * math.log(4 / (eta * lam1))
+    initial_ratio = (
+        math.log(4 * (1 + eta * rho * lam1**2) ** 2 / (lamd**2 * eps**2))
+        + math.log(R**2 / q)
+    ) / mu
+    if L > 0:
+        log_density_growth = (
+            math.log(9)
+            + (d + 3) * math.log(6)
+            + 3 * math.log(R)
+            - (d + 3) * math.log(etalam_d)
+            - 3 * math.log(eta * rho * lam1)
+        )
+        log_ring = (
+            math.log(4)
+            + (d / 2) * math.log(math.pi)
+            + (d - 1) * math.log(4 * eta * rho * lam1**2)
+            + math.log(L)
+            + math.log(A)
+            - math.lgamma(d / 2)
+            - math.log(delta)
+            - math.log(etalam_d)
+        )
+        early_descent = (
+            2
+            * L
+            / (etalam_d * mu)
+            * (math.log(2 * lam1 * R) + L * log_density_growth / etalam_d + log_ring)
+        )
+    else:
+        early_descent = 0.0
+    convergence = (
+        6 / (eta * lam1) * math.log(2 * (1 + eta * rho * lam1**2) / (lamd * eps))
+    )
+    return {
+        "alignment": alignment,
+        "initial_ratio": initial_ratio,
+        "early_descent": early_descent,
+        "convergence": convergence,
+    }
+
+
+def theorem3_steps(lams, eta, rho, eps, R, q, A, delta) -> float:
+    """Theorem 3's explicit number of SAM steps after which the iterates are ε-close
+    to the 2-cycle (with probability 1 - 2δ).
+
+    The sum of the terms of :func:`theorem3_terms`; arguments as there. Raises a
+    ``ValueError`` naming the assumption (λ1 > λ2, η < 1/(2λ1), the range of ε)
+    that the arguments violate.
+
+    Examples
+    --------
+    >>> t = theorem3_steps([1.0, 0.5], 0.2, 1.0, eps=1e-3, R=3.0, q=1.0, A=1.0,
+    ...                    delta=0.01)
+    >>> t > 1000
+    True
+    """
+    return float(sum(theorem3_terms(lams, eta, rho, eps, R, q, A, delta).values()))
