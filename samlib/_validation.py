@@ -205,6 +205,15 @@ class PointFunction:
         return f"<PointFunction of points (..., {self.d})>"
 
 
+def kernel_of(function):
+    """The unchecked kernel of a :class:`PointFunction`; any other callable as is.
+
+    For samlib's loops over points they checked themselves (a user's callable gets
+    no check from samlib in the first place).
+    """
+    return function.unchecked if isinstance(function, PointFunction) else function
+
+
 def batch_param(value, w: np.ndarray, name: str) -> np.ndarray:
     """Give a parameter a trailing axis so it broadcasts against points ``(..., d)``.
 

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import as_param, as_points, sign_fixed, unchecked
+from samlib._validation import (
+    as_param,
+    as_points,
+    kernel_of,
+    sign_fixed,
+    unchecked,
+)
 from samlib.objectives import Objective, as_objective
 
 __all__ = [
@@ -24,7 +30,7 @@ __all__ = [
 
 
 def _hessian_at(objective, w):
-    H = np.asarray(objective.hess(w), dtype=float)
+    H = np.asarray(kernel_of(objective.hess)(w), dtype=float)
     d = w.shape[-1]
     if H.shape != (d, d):
         raise ValueError(f"objective.hess(w) must have shape ({d}, {d}), got {H.shape}")
@@ -118,7 +124,7 @@ def _grad_lambda_max(objective, w, H, step=None):
     _require_simple_top(H)
     _, v1 = top_eigenpair(H)
     if objective.d3 is not None:
-        T = np.asarray(objective.d3(w), dtype=float)
+        T = np.asarray(kernel_of(objective.d3)(w), dtype=float)
         return np.einsum("ijk,i,j->k", T, v1, v1)
     if step is None:
         step = (3 * np.finfo(float).eps) ** (1 / 3) * max(1.0, float(np.linalg.norm(w)))
@@ -199,7 +205,7 @@ def _theorem21(objective, wz, eta, rho, s=1, grad_tol=1e-8) -> Theorem21Predicti
     What the theorem assumes of the point ``w_z`` itself (a stationary point with a
     simple top eigenvalue ``0 < λ1 < 2/η``) is checked here, at every point.
     """
-    g = np.asarray(objective.grad(wz), dtype=float)
+    g = np.asarray(kernel_of(objective.grad)(wz), dtype=float)
     if not np.linalg.norm(g) <= grad_tol:
         raise ValueError(
             f"Theorem 21 assumes ∇ℓ(w_z) = 0, got ‖∇ℓ(w_z)‖ = {np.linalg.norm(g):.3g} "

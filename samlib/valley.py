@@ -63,7 +63,10 @@ def valley_point(x):
     >>> valley_point(2.0)
     array([2. , 0.5])
     """
-    x = _valley_x(x)
+    return _point(_valley_x(x))
+
+
+def _point(x):
     return np.stack([x, 1 / x], axis=-1)
 
 
@@ -314,7 +317,7 @@ def drift_flow(
     xs = np.empty(n_updates + 1)
     xs[0] = x
     for k in range(n_updates):
-        z = valley_point(x)
+        z = _point(x)
         z = z + stride * theorem21_prediction.unchecked(objective, z, eta, rho).drift
         x = float(_foot(z)[0])
         xs[k + 1] = x
