@@ -18,12 +18,16 @@ compared pixel by pixel with full draws there).
 
 from __future__ import annotations
 
-import io
+import struct
+import zlib
+
+import numpy as np
 
 __all__ = [
     "MATPLOTLIB_VERIFIED",
     "PartialRenderer",
     "animation_html",
+    "encode_png",
     "freeze_layout",
     "jshtml_sweep",
     "render_frames",
@@ -79,6 +83,31 @@ def _draw_order(ax) -> list:
 
 
 # ----------------------------------------------------------------------------- frames
+
+
+def encode_png(rgba: np.ndarray, *, opaque: bool = True) -> bytes:
+    """A PNG file of the pixels ``rgba`` (``(height, width, 4)``, 8 bits each).
+
+    The rows are stored unfiltered and deflated at level 1: on the flat colours of a
+    figure this is about four times as fast as Pillow's adaptive filters, and as
+    small. ``opaque`` drops the alpha channel.
+    """
+    pixels = rgba[..., :3] if opaque else rgba
+    height, width, channels = pixels.shape
+    rows = np.zeros((height, 1 + width * channels), dtype=np.uint8)  # filter 0
+    rows[:, 1:] = pixels.reshape(height, -1)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+        + chunk(b"IEND", b"")
+    )
 
 
 def render_frames(fig, update, frames) -> list[bytes]:
@@ -349,8 +378,6 @@ class PartialRenderer:
 
     def png(self) -> bytes:
         """The figure as PNG bytes, redrawing only what changed since the last call."""
-        from PIL import Image
-
         changed, owner, key = self._state()
         figure_level = any(leaf not in owner for leaf in changed)
         redraw = self._to_redraw({owner[leaf] for leaf in changed if leaf in owner})
@@ -372,10 +399,5 @@ class PartialRenderer:
         for artist in self.redrawn:
             self.fig.draw_artist(artist)
         self.key = key
-        width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        if self.fig.get_facecolor()[3] == 1:  # opaque: a quarter less to encode
-            image = image.convert("RGB")
-        image.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        opaque = self.fig.get_facecolor()[3] == 1  # then a quarter less to encode
+        return encode_png(np.asarray(self.canvas.buffer_rgba()), opaque=opaque)

@@ -42,8 +42,12 @@ __all__ = [
 
 # Gauss–Legendre nodes and weights on [-1, 1] for the arc-length integral.
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
-# Search range of u = log|x| for the foot of a point: |x| in [e^-9, e^9].
+# Search range of u = log|x| for the foot of a point: |x| in [e^-9, e^9], on a grid.
 _U_MAX = 9.0
+_GRID = np.linspace(-_U_MAX, _U_MAX, 721)
+_GRID_STEP = _GRID[1] - _GRID[0]
+_EXP = np.exp(_GRID)
+_INV_EXP = 1 / _EXP
 
 
 def _valley_x(x, name="x"):
@@ -165,20 +169,49 @@ def _foot(w, n_newton: int = 30):
     """:func:`valley_foot` of checked points."""
     sign = np.where(w[..., 0] + w[..., 1] >= 0, 1.0, -1.0)
     a, b = sign * w[..., 0], sign * w[..., 1]
-    grid = np.linspace(-_U_MAX, _U_MAX, 721)
-    ex = np.exp(grid)
-    dist = (ex - a[..., None]) ** 2 + (1 / ex - b[..., None]) ** 2
-    u = grid[np.argmin(dist, axis=-1)]
-    h = grid[1] - grid[0]
-    lo, hi = u - h, u + h
+    u = _GRID[_nearest_on_grid(a.ravel(), b.ravel())].reshape(a.shape)
+    lo, hi = u - _GRID_STEP, u + _GRID_STEP
     for _ in range(n_newton):
         e, f = np.exp(u), np.exp(-u)
         d1 = (e - a) * e - (f - b) * f  # f'(u)/2
         d2 = (2 * e - a) * e + (2 * f - b) * f  # f''(u)/2
         step = np.where(d2 > 0, d1 / np.where(d2 > 0, d2, 1.0), 0.0)
-        u = np.clip(u - step, lo, hi)
+        moved = np.clip(u - step, lo, hi)
+        if np.array_equal(moved, u):  # converged: further steps change nothing
+            break
+        u = moved
     x = sign * np.exp(u)
     return np.stack([x, 1 / x], axis=-1)
+
+
+def _nearest_on_grid(a, b):
+    """Index of the grid point ``u`` nearest to each ``(a, b)``: the argmin over the
+    whole grid of ``(e^u - a)² + (e^-u - b)²``, searched only where it can be.
+
+    If some grid point is at distance D, the nearest one has ``e^u ≤ a + D`` and
+    ``e^-u ≤ b + D``; every grid point outside that window is strictly farther. D
+    comes from the grid point next to a guess (``u = ½ log(a/b)`` near the valley),
+    so points near the valley search a few grid points instead of all 721.
+    """
+    n = _GRID.size
+    with np.errstate(divide="ignore", invalid="ignore"):
+        guess = np.where(
+            (a > 0) & (b > 0),
+            0.5 * np.log(a / b),
+            np.where(
+                a >= b, np.log(np.maximum(a, 1e-300)), -np.log(np.maximum(b, 1e-300))
+            ),
+        )
+    k0 = np.clip(np.rint((guess + _U_MAX) / _GRID_STEP), 0, n - 1).astype(int)
+    reach = np.sqrt((_EXP[k0] - a) ** 2 + (_INV_EXP[k0] - b) ** 2)
+    first = np.floor((-np.log(b + reach) + _U_MAX) / _GRID_STEP) - 1
+    last = np.ceil((np.log(a + reach) + _U_MAX) / _GRID_STEP) + 1
+    first = np.clip(first, 0, n - 1).astype(int)
+    last = np.clip(last, 0, n - 1).astype(int)
+    window = first[:, None] + np.arange(int(np.max(last - first, initial=0)) + 1)
+    window = np.minimum(window, n - 1)
+    dist = (_EXP[window] - a[:, None]) ** 2 + (_INV_EXP[window] - b[:, None]) ** 2
+    return window[np.arange(a.size), np.argmin(dist, axis=-1)]
 
 
 def midpoints(path):

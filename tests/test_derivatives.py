@@ -10,10 +10,10 @@ import itertools
 
 import numpy as np
 import pytest
-from _helpers import H_STEP, central_difference, cubic_example
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _helpers import H_STEP, central_difference, cubic_example
 from samlib import J, Quadratic, grad_J, hess_J
 from samlib.objectives import (
     cubic_objective,

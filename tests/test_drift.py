@@ -5,10 +5,10 @@ import math
 
 import numpy as np
 import pytest
-from _helpers import central_difference
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _helpers import central_difference
 from samlib import (
     Objective,
     Quadratic,

@@ -8,8 +8,8 @@ Hessian.
 
 import numpy as np
 import pytest
-from _helpers import central_difference, directional_difference
 
+from _helpers import central_difference, directional_difference
 from samlib import run_gd, run_sam
 from samlib.network import TwoLayerNet, lanczos_top_eigenpair, power_iteration
 

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from _helpers import book_pages
 
 ROOT = Path(__file__).resolve().parents[1]

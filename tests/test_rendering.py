@@ -2,17 +2,19 @@
 matplotlib version its private API was verified on."""
 
 import base64
+import io
 import re
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from _helpers import ROOT, full_render, png_pixels
 
+from _helpers import ROOT, full_render, png_pixels
 from samlib.rendering import (
     MATPLOTLIB_VERIFIED,
     PartialRenderer,
+    encode_png,
     freeze_layout,
     jshtml_sweep,
 )
@@ -185,3 +187,13 @@ def test_jshtml_sweep_frames_have_the_figure_dpi_and_alt_text():
     width, height = (int.from_bytes(png[i : i + 4], "big") for i in (16, 20))
     assert (width, height) == (200, 140)  # 5 x 3.5 inches at the figure's 40 dpi
     assert 'alt="a &lt;b&gt;"' in data
+
+
+@pytest.mark.parametrize("opaque", [True, False])
+def test_encode_png_keeps_every_pixel(opaque):
+    from PIL import Image
+
+    rgba = np.random.default_rng(0).integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    decoded = Image.open(io.BytesIO(encode_png(rgba, opaque=opaque)))
+    assert decoded.mode == ("RGB" if opaque else "RGBA")
+    np.testing.assert_array_equal(np.asarray(decoded), rgba[..., : 3 if opaque else 4])

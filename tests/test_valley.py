@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from _helpers import central_difference, cubic_example
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _helpers import central_difference, cubic_example
 from samlib import run_sam, sam_step, theorem21_prediction
 from samlib.objectives import product_loss
 from samlib.valley import (

@@ -12,8 +12,8 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from _helpers import full_render, png_pixels
 
+from _helpers import full_render, png_pixels
 from samlib import Quadratic, run_gd, run_sam
 from samlib.widgets import Control, Explorer, slider_grid, slider_index
 
