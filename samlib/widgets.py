@@ -235,12 +235,12 @@ class Explorer:
         self.update()
         freeze_layout(self.fig)
 
-    def _build(self, **options):
+    def _build(self, draw_options=None, **options):
         """A new figure drawn by ``draw``, and the function moving its artists."""
         from matplotlib.figure import Figure
 
         fig = Figure(**options)
-        artists = self._draw(fig)
+        artists = self._draw(fig, **(draw_options or {}))
         update = self._update
         return fig, lambda **params: update(artists, **params)
 
@@ -278,6 +278,7 @@ class Explorer:
         interval: int = 400,
         default_mode: str = "loop",
         alt: str | None = None,
+        draw_options: dict | None = None,
         **fixed,
     ):
         """The static companion: an animation of ``name`` running over ``values``.
@@ -302,6 +303,10 @@ class Explorer:
             How the player repeats.
         alt : str, optional
             The animation's text for screen readers.
+        draw_options : dict, optional
+            Keyword arguments for ``draw`` (``draw(fig, **draw_options)``), for a
+            lighter companion: fewer contour levels, a legend left out, a closer
+            view. The live figure is drawn by ``draw(fig)``.
         **fixed
             Values of other parameters for the whole sweep (e.g. fewer steps).
 
@@ -330,7 +335,7 @@ class Explorer:
             "figsize": figsize or self._options["figsize"],
             "dpi": dpi or self._options["dpi"],
         }
-        fig, move = self._build(**options)
+        fig, move = self._build(draw_options, **options)
         base = {**{n: c.value for n, c in self.controls.items()}, **fixed}
 
         def frame(value, **params):

@@ -23,12 +23,13 @@ CONTROLS = {
 }
 
 
-def draw(fig):
+def draw(fig, legend=True):
     """The fixed parts: axes, limits, labels, an empty line, a legend."""
     ax = fig.subplots()
     ax.set(xlim=(0, 50), ylim=(-1.1, 1.1), xlabel="step t", ylabel="w_t")
     (line,) = ax.plot([], [], "o-", label="GD")
-    ax.legend(loc="upper right")
+    if legend:
+        ax.legend(loc="upper right")
     return {"ax": ax, "line": line, "calls": []}
 
 
@@ -194,6 +195,18 @@ def test_sweep_has_its_own_size_and_player_settings():
     assert 'alt="GD &lt;sweep&gt;"' in sweep.data
     assert "250" in sweep.data and "loop" in sweep.data
     assert not plt.get_fignums()
+
+
+def test_sweep_draws_its_figure_with_the_options_given():
+    explorer = make_explorer()
+    plain = frames_of(explorer.sweep("eta", [0.5], draw_options={"legend": False}))
+    live = png_pixels(explorer.render())
+    assert plain[0].shape == live.shape
+    assert not np.array_equal(plain[0], live)  # the legend is left out
+    reference = Explorer(
+        lambda fig: draw(fig, legend=False), update, CONTROLS, figsize=(3, 2), dpi=50
+    )
+    np.testing.assert_array_equal(plain[0], png_pixels(reference.render()))
 
 
 def test_sweep_names_the_frame_it_cannot_draw():
