@@ -404,10 +404,9 @@ def bench_throughput(n: int = 100_000, d: int = 10, repeats: int = 7) -> dict:
             "elementwise passes over the\nbatch in numpy (two gradients Λw, the norm "
             "reduction, the scaling by ρ/‖∇ℓ‖, the addition,\nthe scaling by η and the "
             "subtraction). Done blockwise in cache with no allocations, those\npasses "
-            "alone take the 'numpy bound' above; sam_step also validates its inputs "
-            "and calls\nthe user's gradient twice (which validates again). A fused "
-            "kernel (C, numba) would be\nneeded for 4x the floor; samlib stays pure "
-            "numpy."
+            "alone take the 'numpy bound' above; sam_step also checks its inputs "
+            "once and calls\nthe loss's gradient kernel twice. A fused kernel (C, "
+            "numba) would be needed for 4x the\nfloor; samlib stays pure numpy."
         )
     return result
 
