@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import PointFunction, as_param
+from samlib._validation import PointFunction, as_param, float_or_array
 
 __all__ = [
     "Objective",
@@ -70,8 +70,7 @@ class Objective:
 
     def sharpness(self, w):
         """λmax(∇²ℓ(w)), the largest Hessian eigenvalue, for one point or a batch."""
-        top = np.linalg.eigvalsh(self.hess(w))[..., -1]
-        return float(top) if np.ndim(top) == 0 else top
+        return float_or_array(np.linalg.eigvalsh(self.hess(w))[..., -1])
 
 
 def as_objective(objective) -> Objective:
