@@ -25,9 +25,13 @@ test: install
 acceptance: install
 	$(PYTHON) -m pytest -m acceptance
 
+# The package, its tests, the benchmarks, the book's extensions, the assignments and
+# the chapters (notebooks included): lint and formatting.
+LINTED = samlib tests benchmarks book/_ext assignments book/*.ipynb
+
 lint:
-	$(PYTHON) -m ruff check samlib tests benchmarks book/_ext assignments/build.py
-	$(PYTHON) -m ruff format --check samlib tests benchmarks book/_ext assignments/build.py
+	$(PYTHON) -m ruff check $(LINTED)
+	$(PYTHON) -m ruff format --check $(LINTED)
 
 clean:
 	rm -rf _build

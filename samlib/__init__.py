@@ -5,17 +5,20 @@ The mathematics of Bartlett, Long & Bousquet (JMLR 2023) as small pure functions
 * steps and runners: :func:`sam_step` (eq. 2), :func:`usam_step`, :func:`gd_step`,
   :func:`run_sam`, :func:`run_usam`, :func:`run_gd`, :func:`run_noisy_gd`;
 * quadratics (Sections 3–4): :class:`Quadratic`, :func:`quadratic_constants`
-  (Lemma 5), :func:`limit_cycle` (Theorems 1–2), :func:`theorem3_steps`;
+  (Lemma 5), :func:`limit_cycle` (Theorems 1–2), :func:`theorem3_steps` (from
+  :mod:`samlib.proof`);
 * the potential J (Proposition 8, Lemma 10): :func:`J`, :func:`grad_J`,
   :func:`hess_J`, :func:`J_stationary_points`, :func:`sign_flip`;
-* Hessian drift (Section 5): :class:`Objective`, :func:`top_eigenpair`,
-  :func:`grad_lambda_max`, :func:`theorem21_prediction`;
+* Hessian drift (Section 5): :func:`top_eigenpair`, :func:`grad_lambda_max`,
+  :func:`theorem21_prediction`;
+* losses: :class:`Objective` and every loss of the book in :mod:`samlib.objectives`;
 * :mod:`samlib.proof` (the quantities of Lemmas 6–20), :mod:`samlib.stability`
-  (edges of stability), :mod:`samlib.valley` (the valley xy = 1 and drift
-  speeds), :mod:`samlib.variants` (momentum and stochastic SAM),
-  :mod:`samlib.network` (a two-layer network with Hessian-vector products),
-  :mod:`samlib.objectives`, :mod:`samlib.plotting`,
-  :mod:`samlib.widgets`.
+  (edges of stability of GD, SAM and USAM), :mod:`samlib.valley` (the valley
+  xy = 1 and drift speeds), :mod:`samlib.variants` (momentum and stochastic SAM),
+  :mod:`samlib.network` (a two-layer network with Hessian-vector products);
+* figures: :mod:`samlib.plotting` (palette, style, contours and paths),
+  :mod:`samlib.widgets` (live explorers and their static sweeps) and
+  :mod:`samlib.rendering` (the partial redraws and animations behind them).
 """
 
 from samlib.drift import (
@@ -24,7 +27,7 @@ from samlib.drift import (
     theorem21_prediction,
     top_eigenpair,
 )
-from samlib.objective import Objective
+from samlib.objectives import Objective
 from samlib.potential import (
     J,
     J_gd_step,
@@ -35,6 +38,7 @@ from samlib.potential import (
     lemma10_decrease_bound,
     sign_flip,
 )
+from samlib.proof import theorem3_steps, theorem3_terms
 from samlib.quadratic import (
     Quadratic,
     QuadraticConstants,
@@ -42,8 +46,6 @@ from samlib.quadratic import (
     limit_cycle,
     quadratic_constants,
     require_assumptions,
-    theorem3_steps,
-    theorem3_terms,
     violated_assumptions,
 )
 from samlib.steps import (

@@ -12,11 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import as_param, as_points
-from samlib.objective import Objective
+from samlib._validation import (
+    as_param,
+    as_points,
+    kernel_of,
+    sign_fixed,
+    unchecked,
+)
+from samlib.objectives import Objective, as_objective
 
 __all__ = [
-    "Objective",
     "Theorem21Prediction",
     "grad_lambda_max",
     "theorem21_prediction",
@@ -24,15 +29,8 @@ __all__ = [
 ]
 
 
-def _check_objective(objective):
-    if not isinstance(objective, Objective):
-        raise TypeError(
-            f"objective must be a samlib.Objective, got {type(objective).__name__}"
-        )
-
-
 def _hessian_at(objective, w):
-    H = np.asarray(objective.hess(w), dtype=float)
+    H = np.asarray(kernel_of(objective.hess)(w), dtype=float)
     d = w.shape[-1]
     if H.shape != (d, d):
         raise ValueError(f"objective.hess(w) must have shape ({d}, {d}), got {H.shape}")
@@ -70,9 +68,7 @@ def top_eigenpair(H):
     if not np.allclose(H, H.T, rtol=0, atol=1e-10 * scale):
         raise ValueError("H must be symmetric")
     lams, vecs = np.linalg.eigh((H + H.T) / 2)
-    v = vecs[:, -1]
-    v = v if v[np.argmax(np.abs(v))] > 0 else -v
-    return float(lams[-1]), v
+    return float(lams[-1]), sign_fixed(vecs[:, -1])
 
 
 def _require_simple_top(H):
@@ -114,19 +110,24 @@ def grad_lambda_max(objective: Objective, w, *, step: float | None = None):
     with the default step both are near ``1e-10`` relative to the scale of the
     derivatives (the tests measure it against exact ``d3`` on the book's objectives).
     """
-    _check_objective(objective)
+    objective = as_objective(objective)
     w = as_points(w)
     if w.ndim != 1:
         raise ValueError(f"w must be one point of shape (d,), got shape {w.shape}")
-    H = _hessian_at(objective, w)
+    if step is not None:
+        step = as_param(step, "step", positive=True)
+    return _grad_lambda_max(objective, w, _hessian_at(objective, w), step)
+
+
+def _grad_lambda_max(objective, w, H, step=None):
+    """``∇λmax(∇²ℓ(w))`` for a checked point ``w`` with Hessian ``H``."""
     _require_simple_top(H)
     _, v1 = top_eigenpair(H)
     if objective.d3 is not None:
-        T = np.asarray(objective.d3(w), dtype=float)
+        T = np.asarray(kernel_of(objective.d3)(w), dtype=float)
         return np.einsum("ijk,i,j->k", T, v1, v1)
     if step is None:
         step = (3 * np.finfo(float).eps) ** (1 / 3) * max(1.0, float(np.linalg.norm(w)))
-    step = as_param(step, "step", positive=True)
     result = np.empty(w.size)
     for k in range(w.size):
         e = np.zeros(w.size)
@@ -198,6 +199,43 @@ class Theorem21Prediction:
         )
 
 
+def _theorem21(objective, wz, eta, rho, s=1, grad_tol=1e-8) -> Theorem21Prediction:
+    """Theorem 21's prediction for checked arguments.
+
+    What the theorem assumes of the point ``w_z`` itself (a stationary point with a
+    simple top eigenvalue ``0 < λ1 < 2/η``) is checked here, at every point.
+    """
+    g = np.asarray(kernel_of(objective.grad)(wz), dtype=float)
+    if not np.linalg.norm(g) <= grad_tol:
+        raise ValueError(
+            f"Theorem 21 assumes ∇ℓ(w_z) = 0, got ‖∇ℓ(w_z)‖ = {np.linalg.norm(g):.3g} "
+            f"> grad_tol = {grad_tol:g}"
+        )
+    H = _hessian_at(objective, wz)
+    lam1, v1 = top_eigenpair(H)
+    if not lam1 > 0:
+        raise ValueError(f"Theorem 21 needs λ1 > 0 at w_z, got λ1 = {lam1:.6g}")
+    if not eta * lam1 < 2:
+        raise ValueError(f"Theorem 21 needs ηλ1 < 2, got ηλ1 = {eta * lam1:.6g}")
+    glam = _grad_lambda_max(objective, wz, H)
+    radius = eta * rho * lam1 / (2 - eta * lam1)  # β1/λ1
+    w_t = wz + s * radius * v1
+    bounce = -2 * s * radius * v1
+    drift = -(eta * rho**2 / 2) * (1 + eta * lam1 / (2 - eta * lam1)) ** 2 * glam
+    return Theorem21Prediction(
+        w_t=w_t,
+        bounce=bounce,
+        drift=drift,
+        step=bounce + drift,
+        lam1=lam1,
+        v1=v1,
+        grad_lambda_max=glam,
+        eta=eta,
+        rho=rho,
+    )
+
+
+@unchecked(_theorem21)
 def theorem21_prediction(
     objective: Objective, wz, eta, rho, s: int = 1, *, grad_tol: float = 1e-8
 ) -> Theorem21Prediction:
@@ -223,6 +261,12 @@ def theorem21_prediction(
     -------
     Theorem21Prediction
 
+    Notes
+    -----
+    ``theorem21_prediction.unchecked(objective, wz, eta, rho, s, grad_tol)`` skips
+    the checks of the arguments (not those of the point), for samlib's loops over
+    many points with the same objective and parameters (:mod:`samlib.valley`).
+
     Examples
     --------
     >>> from samlib.objectives import product_loss
@@ -230,7 +274,7 @@ def theorem21_prediction(
     >>> p.lam1
     4.25
     """
-    _check_objective(objective)
+    objective = as_objective(objective)
     wz = as_points(wz, name="wz")
     if wz.ndim != 1:
         raise ValueError(f"wz must be one point of shape (d,), got shape {wz.shape}")
@@ -238,30 +282,4 @@ def theorem21_prediction(
     rho = as_param(rho, "rho", positive=True)
     if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s not in (1, -1):
         raise ValueError(f"s must be +1 or -1, got {s!r}")
-    g = np.asarray(objective.grad(wz), dtype=float)
-    if not np.linalg.norm(g) <= grad_tol:
-        raise ValueError(
-            f"Theorem 21 assumes ∇ℓ(w_z) = 0, got ‖∇ℓ(w_z)‖ = {np.linalg.norm(g):.3g} "
-            f"> grad_tol = {grad_tol:g}"
-        )
-    lam1, v1 = top_eigenpair(_hessian_at(objective, wz))
-    if not lam1 > 0:
-        raise ValueError(f"Theorem 21 needs λ1 > 0 at w_z, got λ1 = {lam1:.6g}")
-    if not eta * lam1 < 2:
-        raise ValueError(f"Theorem 21 needs ηλ1 < 2, got ηλ1 = {eta * lam1:.6g}")
-    glam = grad_lambda_max(objective, wz)
-    radius = eta * rho * lam1 / (2 - eta * lam1)  # β1/λ1
-    w_t = wz + s * radius * v1
-    bounce = -2 * s * radius * v1
-    drift = -(eta * rho**2 / 2) * (1 + eta * lam1 / (2 - eta * lam1)) ** 2 * glam
-    return Theorem21Prediction(
-        w_t=w_t,
-        bounce=bounce,
-        drift=drift,
-        step=bounce + drift,
-        lam1=lam1,
-        v1=v1,
-        grad_lambda_max=glam,
-        eta=eta,
-        rho=rho,
-    )
+    return _theorem21(objective, wz, eta, rho, s, grad_tol)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from samlib._validation import as_count
 from samlib.network import (
     BLOCK_ELEMENTS,
     TwoLayerNet,
@@ -60,22 +61,6 @@ __all__ = [
 ]
 
 N_CLASSES = 10
-
-
-def _seed(seed, name="seed"):
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name} must be an int: explicit seeds keep runs reproducible")
-    if seed < 0:
-        raise ValueError(f"{name} must be >= 0, got {seed}")
-    return int(seed)
-
-
-def _count(value, name, minimum):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 # -- data ---------------------------------------------------------------------------
@@ -148,19 +133,19 @@ def digits_split(per_class: int, n_components: int, seed) -> DigitsSplit:
     """
     images, labels = load_digits_data()
     smallest = int(np.bincount(labels).min())
-    per_class = _count(per_class, "per_class", 1)
+    per_class = as_count(per_class, "per_class", minimum=1)
     if per_class >= smallest:
         raise ValueError(
             f"per_class must be < {smallest} (the smallest class) so that every class "
             f"is also in the test set, got {per_class}"
         )
     n_train = N_CLASSES * per_class
-    n_components = _count(n_components, "n_components", 1)
+    n_components = as_count(n_components, "n_components", minimum=1)
     if n_components > min(images.shape[1], n_train):
         raise ValueError(
             f"n_components must be <= min(64, n_train = {n_train}), got {n_components}"
         )
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(as_count(seed, "seed"))
     train = np.sort(
         np.concatenate(
             [
@@ -218,7 +203,7 @@ def flip_labels(labels, fraction: float, seed, n_classes: int = N_CLASSES):
         raise ValueError("labels must be a 1-D array of integers")
     if isinstance(fraction, (bool, np.bool_)) or not 0 <= fraction <= 1:
         raise ValueError(f"fraction must be in [0, 1], got {fraction!r}")
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(as_count(seed, "seed"))
     flipped = np.zeros(labels.size, dtype=bool)
     flipped[rng.choice(labels.size, round(fraction * labels.size), replace=False)] = (
         True
@@ -366,7 +351,7 @@ def run_study(study: Study = Study()) -> StudyResult:
     split = digits_split(study.per_class, study.n_components, study.split_seed)
     net = TwoLayerNet(study.n_components, study.width, n_out=N_CLASSES)
     X, Xt, lt = split.X_train, split.X_test, split.labels_test
-    seeds = np.array([_seed(s) for s in study.seeds])
+    seeds = np.array([as_count(s, "seed") for s in study.seeds])
     theta0 = np.stack([net.init(int(s)) for s in seeds])
     rows, thetas = [], []
     for noise in study.noise:
@@ -531,13 +516,13 @@ def bootstrap_interval(
     >>> bool(low < values.mean() < high)
     True
     """
-    n = _count(n, "n", 2)
-    n_boot = _count(n_boot, "n_boot", 10)
+    n = as_count(n, "n", minimum=2)
+    n_boot = as_count(n_boot, "n_boot", minimum=10)
     level = _confidence(confidence)
     groups = np.zeros(n, dtype=int) if groups is None else np.asarray(groups)
     if groups.shape != (n,):
         raise ValueError(f"groups must have shape ({n},), got {groups.shape}")
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(as_count(seed, "seed"))
     idx = np.empty((n_boot, n), dtype=int)
     for g in np.unique(groups):
         members = np.flatnonzero(groups == g)

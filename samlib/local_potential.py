@@ -36,7 +36,7 @@ from samlib import (
     sam_step,
     sign_flip,
 )
-from samlib._validation import as_eigenvalues, as_param, as_points
+from samlib._validation import as_eigenvalues, as_param, as_points, as_rng
 
 __all__ = [
     "LocalQuadratic",
@@ -433,9 +433,7 @@ def noisy_gradient(grad: Callable, sigma, seed) -> Callable:
     if not callable(grad):
         raise TypeError(f"grad must be callable, got {grad!r}")
     sigma = as_param(sigma, "sigma", nonneg=True)
-    if seed is None or isinstance(seed, bool):
-        raise TypeError("seed must be an int: explicit seeds keep runs reproducible")
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
 
     def noisy(w):
         g = np.asarray(grad(w), dtype=float)

@@ -19,13 +19,21 @@ one numpy call).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import as_count, as_points
-from samlib.objective import Objective
+from samlib._validation import (
+    PointFunction,
+    as_count,
+    as_points,
+    as_rng,
+    float_or_array,
+    sign_fixed,
+)
+from samlib.objectives import Objective
 from samlib.steps import normalize
 
 __all__ = [
@@ -170,9 +178,7 @@ class TwoLayerNet:
         scale : float
             Multiplies the standard deviation of every weight.
         """
-        if seed is None or isinstance(seed, bool):
-            raise TypeError("seed must be an int or a numpy Generator")
-        rng = np.random.default_rng(seed)
+        rng = as_rng(seed)
         h, k = self.width, self.n_out
         W1 = rng.standard_normal((h, self.d_in)) * scale / np.sqrt(self.d_in)
         W2 = rng.standard_normal((k, h)) * scale / np.sqrt(h)
@@ -220,10 +226,12 @@ class TwoLayerNet:
 
     def loss(self, theta, X, y):
         """``L(θ) = (1/2n) Σ ‖f(x_i) - y_i‖²``; a float, or ``(...)`` for a batch."""
-        theta, (X, Y) = self._theta(theta), self._data(X, y)
+        return float_or_array(self._loss(self._theta(theta), *self._data(X, y)))
+
+    def _loss(self, theta, X, Y):
+        """:meth:`loss` on checked inputs, targets ``Y`` of shape ``(..., n, k)``."""
         r = self._outputs(theta, X)[-1] - Y
-        value = 0.5 * np.mean(np.sum(r * r, axis=-1), axis=-1)
-        return float(value) if np.ndim(value) == 0 else value
+        return 0.5 * np.mean(np.sum(r * r, axis=-1), axis=-1)
 
     def grad(self, theta, X, y) -> np.ndarray:
         """``∇L(θ)`` by backpropagation, shape ``(..., n_params)``."""
@@ -323,11 +331,20 @@ class TwoLayerNet:
         """The training loss as an :class:`~samlib.Objective` of ``θ``.
 
         ``value`` and ``grad`` take one ``θ`` or a batch; ``hess`` takes one ``θ``.
+        The data are checked once, here; ``θ`` where the functions are called, except
+        in samlib's runners, which check the starting ``θ`` once.
         """
-        self._data(X, y)
+        X, Y = self._data(X, y)
         return Objective(
-            value=lambda theta: self.loss(theta, X, y),
-            grad=lambda theta: self.grad(theta, X, y),
+            value=PointFunction(
+                lambda theta: self._loss(theta, X, Y),
+                self.n_params,
+                scalar=True,
+                name="theta",
+            ),
+            grad=PointFunction(
+                lambda theta: self._grad(theta, X, Y), self.n_params, name="theta"
+            ),
             hess=lambda theta: self.hessian(theta, X, y),
             name=f"{self.d_in}→{self.width}→{self.n_out} {self.activation} network, "
             "MSE",
@@ -514,8 +531,11 @@ def train_networks(
         batch_size = as_count(batch_size, "batch_size", minimum=1)
         if batch_size > n:
             raise ValueError(f"batch_size must be <= n = {n}, got {batch_size}")
-        if seed is None or isinstance(seed, bool):
-            raise TypeError("seed must be an int when batch_size is given")
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+            # run r draws its batches from default_rng([seed, r])
+            raise TypeError(
+                f"seed must be an int when batch_size is given, got {seed!r}"
+            )
     width = (batch_size or n) * max(net.width, net.n_out)
     block = max(1, BLOCK_ELEMENTS // width)
     theta = np.empty((len(steps), runs, net.n_params))
@@ -573,16 +593,8 @@ def _train_block(net, X, Y, theta, eta, rho, normalised, batches, steps):
 
 def _start(dim, seed):
     dim = as_count(dim, "dim", minimum=1)
-    if seed is None or isinstance(seed, bool):
-        raise TypeError("seed must be an int or a numpy Generator")
-    v = np.random.default_rng(seed).standard_normal(dim)
+    v = as_rng(seed).standard_normal(dim)
     return dim, v / np.linalg.norm(v)
-
-
-def _sign_fixed(v):
-    """``v`` (rows of a batch) with its largest-magnitude entry made positive."""
-    top = np.take_along_axis(v, np.argmax(np.abs(v), axis=-1)[..., None], axis=-1)
-    return np.where(top > 0, v, -v)
 
 
 def _batch_shape(batch_shape) -> tuple[int, ...]:
@@ -637,13 +649,13 @@ def power_iteration(
         new = float(v @ Hv)
         norm = np.linalg.norm(Hv)
         if norm == 0:
-            return 0.0, _sign_fixed(v)
+            return 0.0, sign_fixed(v)
         v = Hv / norm
         if abs(new - lam) <= tol * abs(new):
             lam = new
             break
         lam = new
-    return lam, _sign_fixed(v)
+    return lam, sign_fixed(v)
 
 
 def _orthogonalised(w, Q):
@@ -734,7 +746,7 @@ def lanczos_top_eigenpair(
     )
     top = np.linalg.eigvalsh(T)[..., -1]
     v = np.einsum("k...d,...k->...d", Q, _top_eigenvector(T, top))
-    v = _sign_fixed(v / np.linalg.norm(v, axis=-1, keepdims=True))
+    v = sign_fixed(v / np.linalg.norm(v, axis=-1, keepdims=True))
     return (float(top), v) if not batch else (top, v)
 
 
@@ -793,9 +805,7 @@ def hutchinson_trace(
     dim = as_count(dim, "dim", minimum=1)
     n_samples = as_count(n_samples, "n_samples", minimum=2)
     batch = _batch_shape(batch_shape)
-    if seed is None or isinstance(seed, bool):
-        raise TypeError("seed must be an int or a numpy Generator")
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     forms = np.empty((n_samples, *batch))
     for s in range(n_samples):
         z = rng.choice([-1.0, 1.0], size=(*batch, dim))

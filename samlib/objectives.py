@@ -1,49 +1,131 @@
-"""Teaching losses with exact derivatives up to third order.
+"""Losses with exact derivatives: :class:`Objective` and every loss the book uses.
 
+* :class:`Objective`: a loss bundled with its gradient, Hessian and (optionally)
+  third derivative (Section 5); also ``samlib.Objective``.
 * :func:`paper_objective`, ``w1²/(1 + w2²/2) + w2²/2``, the loss of Section 6
   (Figures 3–5): a quadratic whose sharpness falls as ``|w2|`` grows.
 * :func:`product_loss`, ``½(xy - 1)²``: a valley of minima ``xy = 1`` whose sharpness
   ``x² + y²`` varies along the valley and is smallest at ``±(1, 1)`` (Chapter 5).
-* :func:`quadratic_objective`, ``½ wᵀΛw`` as an :class:`~samlib.Objective`.
+* :func:`sharpening_loss`, ``½(1 + y²)x² + ½α(y - y*)²``, on which gradient descent
+  sharpens up to the edge of stability (Chapter 2).
+* :func:`cubic_objective`, ``½wᵀMw + T(w, w, w)/6``, whose third derivative is
+  constant (Theorem 21's remainder, Chapter 5).
+* :func:`quadratic_objective`, ``½ wᵀΛw`` (Sections 3–4).
 
-Every function takes one point ``(2,)`` or a batch ``(..., 2)``.
+The losses built here check their points when called, and samlib's runners call
+their unchecked kernels on points checked once
+(:class:`samlib._validation.PointFunction`).
+Every two-dimensional loss takes one point ``(2,)`` or a batch ``(..., 2)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
-from samlib._validation import as_points
-from samlib.objective import Objective
-from samlib.quadratic import Quadratic
+from samlib._validation import PointFunction, as_param, float_or_array
 
-__all__ = ["paper_objective", "product_loss", "quadratic_objective"]
+__all__ = [
+    "Objective",
+    "cubic_objective",
+    "paper_objective",
+    "product_loss",
+    "quadratic_objective",
+    "sharpening_loss",
+]
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A loss ℓ with its gradient, Hessian and (optionally) third derivative.
+
+    All callables take one point ``(d,)`` or a batch ``(..., d)`` and return arrays
+    of shape ``(...)``, ``(..., d)``, ``(..., d, d)`` and ``(..., d, d, d)``.
+
+    Parameters
+    ----------
+    value, grad, hess : callable
+        ℓ(w), ∇ℓ(w) and ∇²ℓ(w).
+    d3 : callable, optional
+        The third-derivative tensor ``D³ℓ(w)[i, j, k] = ∂³ℓ/∂wi∂wj∂wk``. When absent,
+        :func:`samlib.grad_lambda_max` falls back to finite differences of ``hess``.
+    name : str
+        A short label for plots and messages.
+    """
+
+    value: Callable
+    grad: Callable
+    hess: Callable
+    d3: Callable | None = None
+    name: str = "objective"
+
+    def __post_init__(self):
+        for field in ("value", "grad", "hess"):
+            if not callable(getattr(self, field)):
+                raise TypeError(f"Objective.{field} must be callable")
+        if self.d3 is not None and not callable(self.d3):
+            raise TypeError("Objective.d3 must be callable or None")
+
+    def sharpness(self, w):
+        """λmax(∇²ℓ(w)), the largest Hessian eigenvalue, for one point or a batch."""
+        return float_or_array(np.linalg.eigvalsh(self.hess(w))[..., -1])
+
+
+def as_objective(objective) -> Objective:
+    """``objective`` itself if it is an :class:`Objective`, else a ``TypeError``."""
+    if not isinstance(objective, Objective):
+        raise TypeError(
+            f"objective must be a samlib.Objective, got {type(objective).__name__}"
+        )
+    return objective
+
+
+def _from_kernels(d: int, value, grad, hess, d3, name: str) -> Objective:
+    """An :class:`Objective` whose callables check their points, then run the
+    kernels (which take finite float arrays ``(..., d)``)."""
+    return Objective(
+        PointFunction(value, d, scalar=True),
+        PointFunction(grad, d),
+        PointFunction(hess, d),
+        PointFunction(d3, d),
+        name=name,
+    )
+
+
+# ----------------------------------------------------------- two-dimensional losses
+# The kernels below take a checked point (2,) or batch (..., 2). A single point is
+# unpacked into two numpy scalars: on them each operation costs a fraction of the
+# same operation on 0-d arrays, which is what keeps a runner's step near the cost of
+# hand-written numpy (benchmarks/run.py).
 
 
 def _xy(w):
-    w = as_points(w, d=2)
-    return w[..., 0], w[..., 1]
+    return (w[0], w[1]) if w.ndim == 1 else (w[..., 0], w[..., 1])
 
 
-def _scalar(x):
-    return float(x) if np.ndim(x) == 0 else x
-
-
-def _pair(a, b):
-    """``np.stack([a, b], -1)`` for the two components of a gradient, but faster."""
-    out = np.empty((*np.broadcast_shapes(np.shape(a), np.shape(b)), 2))
+def _pair(w, a, b):
+    """The gradient ``(a, b)`` at the point(s) ``w``."""
+    if w.ndim == 1:
+        return np.array((a, b))
+    out = np.empty(w.shape)
     out[..., 0], out[..., 1] = a, b
     return out
 
 
-def _symmetric2(a11, a12, a22):
-    return np.stack([np.stack([a11, a12], -1), np.stack([a12, a22], -1)], -2)
+def _symmetric2(w, a11, a12, a22):
+    """The symmetric 2×2 matrices with the given entries, at the point(s) ``w``."""
+    if w.ndim == 1:
+        return np.array(((a11, a12), (a12, a22)))
+    out = np.empty((*w.shape, 2))
+    out[..., 0, 0], out[..., 0, 1], out[..., 1, 0], out[..., 1, 1] = a11, a12, a12, a22
+    return out
 
 
-def _symmetric3(t111, t112, t122, t222):
-    """The symmetric 2×2×2 tensor with the given independent entries."""
-    shape = np.broadcast_shapes(*(np.shape(t) for t in (t111, t112, t122, t222)))
-    T = np.empty((*shape, 2, 2, 2))
+def _symmetric3(w, t111, t112, t122, t222):
+    """The symmetric 2×2×2 tensors with the given independent entries."""
+    T = np.empty((*w.shape, 2, 2))
     for (i, j, k), value in {
         (0, 0, 0): t111,
         (0, 0, 1): t112,
@@ -75,31 +157,32 @@ def paper_objective() -> Objective:
 
     def value(w):
         x, y = _xy(w)
-        return _scalar(x**2 / (1 + y**2 / 2) + y**2 / 2)
+        return x**2 / (1 + y**2 / 2) + y**2 / 2
 
     def grad(w):
         x, y = _xy(w)
         q = 1 + y**2 / 2
-        return _pair(2 * x / q, -(x**2) * y / q**2 + y)
+        return _pair(w, 2 * x / q, -(x**2) * y / q**2 + y)
 
     def hess(w):
         x, y = _xy(w)
         q = 1 + y**2 / 2
         return _symmetric2(
-            2 / q, -2 * x * y / q**2, 1 - x**2 * (1 / q**2 - 2 * y**2 / q**3)
+            w, 2 / q, -2 * x * y / q**2, 1 - x**2 * (1 / q**2 - 2 * y**2 / q**3)
         )
 
     def d3(w):
         x, y = _xy(w)
         q = 1 + y**2 / 2
         return _symmetric3(
-            np.zeros_like(x),
+            w,
+            0.0,
             -2 * y / q**2,
             -2 * x * (1 / q**2 - 2 * y**2 / q**3),
             6 * x**2 * y * (1 / q**3 - y**2 / q**4),
         )
 
-    return Objective(value, grad, hess, d3, name="w1²/(1+w2²/2) + w2²/2")
+    return _from_kernels(2, value, grad, hess, d3, "w1²/(1+w2²/2) + w2²/2")
 
 
 def product_loss() -> Objective:
@@ -119,25 +202,140 @@ def product_loss() -> Objective:
 
     def value(w):
         x, y = _xy(w)
-        return _scalar(0.5 * (x * y - 1) ** 2)
+        return 0.5 * (x * y - 1) ** 2
 
     def grad(w):
         x, y = _xy(w)
         r = x * y - 1
-        return _pair(r * y, r * x)
+        return _pair(w, r * y, r * x)
 
     def hess(w):
         x, y = _xy(w)
-        return _symmetric2(y**2, 2 * x * y - 1, x**2)
+        return _symmetric2(w, y**2, 2 * x * y - 1, x**2)
 
     def d3(w):
         x, y = _xy(w)
-        zero = np.zeros_like(x)
-        return _symmetric3(zero, 2 * y, 2 * x, zero)
+        return _symmetric3(w, 0.0, 2 * y, 2 * x, 0.0)
 
-    return Objective(value, grad, hess, d3, name="½(xy − 1)²")
+    return _from_kernels(2, value, grad, hess, d3, "½(xy − 1)²")
+
+
+def sharpening_loss(alpha: float = 0.3, y_star: float = 3.3) -> Objective:
+    """The loss ``ℓ(x, y) = ½(1 + y²)x² + ½α(y - y*)²`` of Chapter 2.
+
+    A quadratic in x whose curvature ``1 + y²`` is set by the second parameter, which
+    the second term pulls towards ``y*``. Its only minimum is ``(0, y*)``, with
+    sharpness ``max(1 + y*², α)``; gradient descent started at a smaller y sharpens
+    on its way there. When ``1 + y*² > 2/η`` it cannot converge: the curvature reaches
+    the edge of stability ``2/η`` first, x starts to oscillate, and the growing term
+    ``½·2y·x²`` of ∂ℓ/∂y pushes y back (the self-stabilisation of Damian et al.).
+
+    Parameters
+    ----------
+    alpha : float
+        Strength α > 0 of the pull towards ``y*``.
+    y_star : float
+        The y coordinate of the minimum.
+
+    Returns
+    -------
+    Objective
+        With exact gradient, Hessian and third derivative.
+
+    Examples
+    --------
+    >>> loss = sharpening_loss(alpha=0.3, y_star=3.3)
+    >>> loss.value([0.0, 3.3]), round(loss.sharpness([0.0, 3.3]), 2)
+    (0.0, 11.89)
+    >>> loss.hess([1.0, 2.0]).tolist()
+    [[5.0, 4.0], [4.0, 1.3]]
+    """
+    alpha = as_param(alpha, "alpha", positive=True)
+    y_star = as_param(y_star, "y_star")
+    if np.ndim(y_star) != 0 or np.ndim(alpha) != 0:
+        raise ValueError("alpha and y_star must be scalars")
+
+    def value(w):
+        x, y = _xy(w)
+        return 0.5 * (1 + y**2) * x**2 + 0.5 * alpha * (y - y_star) ** 2
+
+    def grad(w):
+        x, y = _xy(w)
+        return _pair(w, (1 + y**2) * x, y * x**2 + alpha * (y - y_star))
+
+    def hess(w):
+        x, y = _xy(w)
+        return _symmetric2(w, 1 + y**2, 2 * x * y, x**2 + alpha)
+
+    def d3(w):
+        # ∂xxy = 2y, ∂xyy = 2x, ∂xxx = ∂yyy = 0, symmetric in its three indices.
+        x, y = _xy(w)
+        return _symmetric3(w, 0.0, 2 * y, 2 * x, 0.0)
+
+    return _from_kernels(
+        2, value, grad, hess, d3, f"½(1+y²)x² + ½·{alpha:g}(y − {y_star:g})²"
+    )
+
+
+# -------------------------------------------------------------- losses in any dimension
+
+
+def cubic_objective(M, T, name: str = "cubic") -> Objective:
+    """``ℓ(w) = ½ wᵀMw + T(w, w, w)/6`` with exact derivatives.
+
+    ``∇ℓ = Mw + ½T(w, w, ·)``, ``∇²ℓ = M + T(w, ·, ·)`` and ``D³ℓ = T`` is constant,
+    so D³ℓ is 0-Lipschitz: the smallest B of Theorem 21's assumption is 0, while
+    the Hessian still changes (Chapter 5).
+
+    Parameters
+    ----------
+    M : array_like, shape (d, d)
+        Symmetric matrix, the Hessian at 0.
+    T : array_like, shape (d, d, d)
+        Fully symmetric tensor.
+
+    Examples
+    --------
+    >>> T = np.zeros((2, 2, 2))
+    >>> T[0, 0, 1] = T[0, 1, 0] = T[1, 0, 0] = 1.0
+    >>> loss = cubic_objective(np.diag([2.0, 1.0]), T)
+    >>> loss.value([1.0, 1.0])
+    2.0
+    """
+    M = np.asarray(M, dtype=float)
+    T = np.asarray(T, dtype=float)
+    d = M.shape[0]
+    if M.shape != (d, d) or not np.allclose(M, M.T):
+        raise ValueError(f"M must be a symmetric (d, d) matrix, got shape {M.shape}")
+    if T.shape != (d, d, d):
+        raise ValueError(f"T must have shape ({d}, {d}, {d}), got {T.shape}")
+    for axes in [(1, 0, 2), (0, 2, 1), (2, 1, 0)]:
+        if not np.allclose(T, T.transpose(axes)):
+            raise ValueError("T must be a fully symmetric tensor")
+
+    def value(w):
+        return (
+            0.5 * np.einsum("...i,ij,...j->...", w, M, w)
+            + np.einsum("ijk,...i,...j,...k->...", T, w, w, w) / 6
+        )
+
+    def grad(w):
+        return w @ M + 0.5 * np.einsum("ijk,...i,...j->...k", T, w, w)
+
+    def hess(w):
+        return M + np.einsum("ijk,...i->...jk", T, w)
+
+    def d3(w):
+        return np.broadcast_to(T, (*w.shape[:-1], d, d, d)).copy()
+
+    return _from_kernels(d, value, grad, hess, d3, name)
 
 
 def quadratic_objective(lams) -> Objective:
-    """``½ wᵀ diag(lams) w`` as an :class:`~samlib.Objective` (Sections 3–4)."""
+    """``½ wᵀ diag(lams) w`` as an :class:`Objective` (Sections 3–4).
+
+    The same loss as :class:`samlib.Quadratic`, whose eigenvalue checks apply.
+    """
+    from samlib.quadratic import Quadratic  # quadratic.py builds on Objective
+
     return Quadratic(lams).as_objective()

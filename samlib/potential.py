@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import as_eigenvalues, as_param, as_points
+from samlib._validation import as_eigenvalues, as_param, as_points, float_or_array
 
 __all__ = [
     "J",
@@ -44,10 +44,6 @@ def _norm_lambda_u(u, lams):
     return norm
 
 
-def _scalar(x):
-    return float(x) if np.ndim(x) == 0 else x
-
-
 def J(u, lams, eta, rho):
     """The potential ``J(u) = ½ Σ λi²ui²/βi - ‖Λu‖`` of Proposition 8.
 
@@ -68,14 +64,19 @@ def J(u, lams, eta, rho):
     """
     u, lams, eta, rho, c = _setup(u, lams, eta, rho)
     value = 0.5 * np.sum(c * u**2, axis=-1) - np.linalg.norm(lams * u, axis=-1)
-    return _scalar(value)
+    return float_or_array(value)
 
 
 def grad_J(u, lams, eta, rho):
     """``∇J(u) = Cu - Λ²u/‖Λu‖`` (Proposition 8); undefined, and raising, at u = 0."""
-    u, lams, eta, rho, c = _setup(u, lams, eta, rho)
+    u, lams, _, _, c = _setup(u, lams, eta, rho)
+    return _grad_J(u, lams, c)
+
+
+def _grad_J(u, lams, curvature):
+    """``∇J(u)`` for checked arguments; ``curvature`` is the diagonal of C."""
     norm = _norm_lambda_u(u, lams)
-    return c * u - lams**2 * u / norm[..., None]
+    return curvature * u - lams**2 * u / norm[..., None]
 
 
 def hess_J(u, lams, eta, rho):
@@ -95,8 +96,8 @@ def hess_J(u, lams, eta, rho):
 
 def J_gd_step(u, lams, eta, rho):
     """One gradient-descent step on J with step size ηρ: ``u - ηρ∇J(u)`` (Lemma 10)."""
-    u, lams, eta, rho, _ = _setup(u, lams, eta, rho)
-    return u - eta * rho * grad_J(u, lams, eta, rho)
+    u, lams, eta, rho, c = _setup(u, lams, eta, rho)
+    return u - eta * rho * _grad_J(u, lams, c)
 
 
 def sign_flip(trajectory):
@@ -129,7 +130,7 @@ def lemma10_decrease_bound(u, lams, eta, rho):
     norm = _norm_lambda_u(u, lams)[..., None]
     beta = eta * rho * lams**2 / (2 - eta * lams)
     terms = u**2 * (1 - beta / norm) ** 2 * (2 - eta * lams) ** 2 * lams
-    return _scalar(-np.sum(terms, axis=-1) / (2 * rho))
+    return float_or_array(-np.sum(terms, axis=-1) / (2 * rho))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The quantities of the proof of Theorem 3 (Section 4 of the paper, Chapter 4).
+"""Theorem 3 and the quantities of its proof (Section 4 of the paper, Chapter 4).
 
 SAM on ``ℓ(w) = ½ wᵀΛw`` is studied through the gradient ``v_t = Λw_t``, whose
 components follow ``v_{t+1,i} = (1 - ηλi)(‖v_t‖ - γi) v_{t,i}/‖v_t‖``. Each function
@@ -19,7 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import as_count, as_eigenvalues, as_param, as_points
+from samlib._validation import (
+    as_count,
+    as_eigenvalues,
+    as_param,
+    as_points,
+    as_rng,
+    as_scalar,
+    float_or_array,
+)
 from samlib.quadratic import quadratic_constants, require_assumptions
 
 __all__ = [
@@ -52,30 +60,22 @@ __all__ = [
     "s_t",
     "sample_ball",
     "settling_time",
+    "theorem3_steps",
+    "theorem3_terms",
 ]
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _scalar(value, name: str, **kwargs) -> float:
-    out = as_param(value, name, **kwargs)
-    if np.ndim(out) != 0:
-        raise ValueError(f"{name} must be a scalar here, got shape {np.shape(out)}")
-    return float(out)
-
-
 def _setup(lams, eta, rho, where: str, *, gap: bool = False):
-    """Validate ``(lams, eta, rho)``; check ``η < 1/(2λ1)`` (and ``λ1 > λ2``)."""
+    """Check ``(lams, eta, rho)`` once, and the assumption ``η < 1/(2λ1)`` (and
+    ``λ1 > λ2`` if ``gap``); return them with Lemma 5's constants."""
     lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    rho = _scalar(rho, "rho", positive=True)
-    require_assumptions(lams if gap else lams[:1], eta, where=where)
-    return lams, eta, rho, quadratic_constants(lams, eta, rho)
-
-
-def _out(x):
-    return float(x) if np.ndim(x) == 0 else x
+    eta = as_scalar(eta, "eta", positive=True)
+    rho = as_scalar(rho, "rho", positive=True)
+    require_assumptions.unchecked(lams if gap else lams[:1], eta, where=where)
+    return lams, eta, rho, quadratic_constants.unchecked(lams, eta, rho)
 
 
 def _rescaled(v):
@@ -109,12 +109,17 @@ def delta_t(v):
     >>> delta_t([3.0, 4.0])
     0.4
     """
-    v = _rescaled(as_points(v, name="v"))
+    return float_or_array(_delta(as_points(v, name="v")))
+
+
+def _delta(v):
+    """:func:`delta_t` of checked gradients ``v``."""
+    v = _rescaled(v)
     norm = np.linalg.norm(v, axis=-1)
     if np.any(norm == 0):
         raise ValueError("Definition 12 needs v ≠ 0 (δ_t divides by ‖v_t‖)")
     off = np.sum(v[..., 1:] ** 2, axis=-1)
-    return _out(np.clip(off / (norm * (norm + np.abs(v[..., 0]))), 0.0, 1.0))
+    return np.clip(off / (norm * (norm + np.abs(v[..., 0]))), 0.0, 1.0)
 
 
 def s_t(v):
@@ -130,7 +135,7 @@ def s_t(v):
     array([-1.,  1.])
     """
     v = as_points(v, name="v")
-    return _out(np.sign(v[..., 0]))
+    return float_or_array(np.sign(v[..., 0]))
 
 
 def offaxis_ratio(v):
@@ -151,7 +156,7 @@ def offaxis_ratio(v):
     ratio = np.where((first == 0) & (off == 0), np.nan, ratio)
     if np.any(np.isnan(ratio)):
         raise ValueError("the off-axis ratio needs v ≠ 0")
-    return _out(ratio)
+    return float_or_array(ratio)
 
 
 def lemma13_bound(v):
@@ -166,7 +171,7 @@ def lemma13_bound(v):
     >>> lemma13_bound([2.0, 1.0])
     0.125
     """
-    return _out(0.5 * np.asarray(offaxis_ratio(v)))
+    return float_or_array(0.5 * np.asarray(offaxis_ratio(v)))
 
 
 # ------------------------------------------------------------- measured quantities
@@ -191,7 +196,7 @@ def entry_time(norms, b):
     norms = np.asarray(norms, dtype=float)
     if norms.ndim == 0:
         raise ValueError("norms must have a time axis (shape (T, ...))")
-    b = _scalar(b, "b", positive=True)
+    b = as_scalar(b, "b", positive=True)
     inside = norms <= b
     first = np.argmax(inside, axis=0)
     return np.where(inside.any(axis=0), first, -1)
@@ -213,14 +218,14 @@ def settling_time(dist, eps):
     dist = np.asarray(dist, dtype=float)
     if dist.ndim == 0:
         raise ValueError("dist must have a time axis (shape (T, ...))")
-    eps = _scalar(eps, "eps", positive=True)
+    eps = as_scalar(eps, "eps", positive=True)
     outside = dist > eps
     n = dist.shape[0]
     # index of the last step outside, +1; 0 if never outside
     last = n - np.argmax(outside[::-1], axis=0)
     result = np.where(outside.any(axis=0), last, 0)
     result = np.where(outside[-1], -1, result)
-    return _out(result) if np.ndim(result) else int(result)
+    return float_or_array(result) if np.ndim(result) else int(result)
 
 
 @dataclass(frozen=True)
@@ -270,8 +275,8 @@ def ball_start_constants(d, R, delta) -> BallStart:
     (0.25, 0.04)
     """
     d = as_count(d, "d", minimum=1)
-    R = _scalar(R, "R", positive=True)
-    delta = _scalar(delta, "delta", positive=True)
+    R = as_scalar(R, "R", positive=True)
+    delta = as_scalar(delta, "delta", positive=True)
     if not delta < 1:
         raise ValueError(f"delta is a probability: need 0 < δ < 1, got δ = {delta}")
     log_A = math.lgamma(d / 2 + 1) - (d / 2) * math.log(math.pi) - d * math.log(R)
@@ -299,10 +304,8 @@ def sample_ball(n, d, radius, seed):
     """
     n = as_count(n, "n", minimum=1)
     d = as_count(d, "d", minimum=1)
-    radius = _scalar(radius, "radius", positive=True)
-    if seed is None or isinstance(seed, bool):
-        raise TypeError("seed must be an int or a numpy Generator")
-    rng = np.random.default_rng(seed)
+    radius = as_scalar(radius, "radius", positive=True)
+    rng = as_rng(seed)
     g = rng.standard_normal((n, d))
     g /= np.linalg.norm(g, axis=1, keepdims=True)
     return g * radius * rng.random((n, 1)) ** (1 / d)
@@ -334,7 +337,7 @@ def lemma6_descent_time(lams, eta, rho, R):
     23.0259
     """
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 6")
-    R = _scalar(R, "R", positive=True)
+    R = as_scalar(R, "R", positive=True)
     return float(max(math.log(R / c.b), 0.0) / (eta * lams[-1]))
 
 
@@ -363,7 +366,7 @@ def lemma6_log_ratio_bound(lams, eta, rho, R, Delta, v0):
         The initial gradient(s) ``v0 = Λw0``.
     """
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 6")
-    R = _scalar(R, "R", positive=True)
+    R = as_scalar(R, "R", positive=True)
     Delta = as_param(Delta, "Delta", positive=True)
     v0 = as_points(v0, name="v0", d=lams.size)
     if np.any(np.linalg.norm(v0, axis=-1) > R * (1 + 1e-12)):
@@ -374,14 +377,14 @@ def lemma6_log_ratio_bound(lams, eta, rho, R, Delta, v0):
     bound = 2 / (eta * lams[-1]) * L * np.log(2 * R / Delta) + np.log(
         R**2 / v0[..., 0] ** 2
     )
-    return _out(bound)
+    return float_or_array(bound)
 
 
 def _lemma7_parts(lams, eta, rho, R, A, delta):
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 7")
-    R = _scalar(R, "R", positive=True)
-    A = _scalar(A, "A", positive=True)
-    delta = _scalar(delta, "delta", positive=True)
+    R = as_scalar(R, "R", positive=True)
+    A = as_scalar(A, "A", positive=True)
+    delta = as_scalar(delta, "delta", positive=True)
     L = math.log(R / c.b)
     if not L > 0:
         raise ValueError(
@@ -477,7 +480,10 @@ def lemma11_J_range(lams, eta, rho):
     >>> round(lemma11_J_range([1.0], 0.2, 1.0), 6)
     0.055556
     """
-    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 11")
+    return _J_range(_setup(lams, eta, rho, "Lemma 11")[3])
+
+
+def _J_range(c) -> float:
     beta1, betad = c.beta[0], c.beta[-1]
     return float(max(0.0, c.b**2 / (2 * betad) - c.b) + beta1 / 2)
 
@@ -485,8 +491,11 @@ def lemma11_J_range(lams, eta, rho):
 def lemma11_step_decrease(lams, eta, rho, eps):
     """Lemma 11's guaranteed decrease ``J(u_t) - J(u_{t+1}) ≥ ηε²λ1β1/2`` at every
     step with ``‖v_t‖ ≥ (1 + ε)β1`` (from Lemma 10, using ``2 - ηλi ≥ 1``)."""
-    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 11")
-    eps = _scalar(eps, "eps", positive=True)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 11")
+    return _step_decrease(lams, eta, as_scalar(eps, "eps", positive=True), c)
+
+
+def _step_decrease(lams, eta, eps, c) -> float:
     return float(eta * eps**2 * lams[0] * c.beta[0] / 2)
 
 
@@ -499,7 +508,9 @@ def lemma11_count_bound_J(lams, eta, rho, eps):
     :func:`lemma11_step_decrease` at each such step. See :func:`lemma11_J_range`.
     Not always smaller than :func:`lemma11_count_bound`.
     """
-    return lemma11_J_range(lams, eta, rho) / lemma11_step_decrease(lams, eta, rho, eps)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 11")
+    eps = as_scalar(eps, "eps", positive=True)
+    return _J_range(c) / _step_decrease(lams, eta, eps, c)
 
 
 def lemma11_count_bound(lams, eta, rho, eps):
@@ -525,7 +536,7 @@ def lemma11_count_bound(lams, eta, rho, eps):
     253.33
     """
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 11")
-    eps = _scalar(eps, "eps", positive=True)
+    eps = as_scalar(eps, "eps", positive=True)
     return float(3 * c.beta[0] / (eta * eps**2 * lams[0] * c.beta[-1]))
 
 
@@ -548,8 +559,12 @@ def lemma14_mu(lams, eta):
     (0.1, 0.108033)
     """
     lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    require_assumptions(lams, eta, where="Lemma 14")
+    eta = as_scalar(eta, "eta", positive=True)
+    require_assumptions.unchecked(lams, eta, where="Lemma 14")
+    return _mu(lams, eta)
+
+
+def _mu(lams, eta) -> float:
     gap = lams[0] ** 2 / lams[1] ** 2 - 1 if lams.size > 1 else math.inf
     return float(min(eta * lams[-1], gap))
 
@@ -570,8 +585,9 @@ def lemma14_threshold(lams, eta):
     1.282123
     """
     lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    mu = lemma14_mu(lams, eta)
+    eta = as_scalar(eta, "eta", positive=True)
+    require_assumptions.unchecked(lams, eta, where="Lemma 14")
+    mu = _mu(lams, eta)
     x1, xd = eta * lams[0], eta * lams[-1]
     return float(
         (2 - x1)
@@ -591,7 +607,11 @@ def lemma14_T1(lams, eta, rho):
     >>> round(lemma14_T1([1.0, 0.5], 0.2, 1.0))
     1013
     """
-    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    return _T1(lams, eta, c)
+
+
+def _T1(lams, eta, c) -> float:
     return float(3 * c.beta[0] * lams[0] ** 3 / (eta * c.beta[-1] * lams[-1] ** 4))
 
 
@@ -625,17 +645,18 @@ def lemma14_steps(lams, eta, rho, eps, ratio0):
     The paper counts the steps from T0 as if T0 = 0; the book checks
     ``δ_t ≤ ε`` for ``t ≥ T0 + lemma14_steps(...)``.
     """
-    lams, eta, rho, _ = _setup(lams, eta, rho, "Lemma 14", gap=True)
-    eps = _scalar(eps, "eps", positive=True)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    eps = as_scalar(eps, "eps", positive=True)
     if not eps < 0.5:
         raise ValueError(f"Lemma 14's step count assumes ε < 1/2, got ε = {eps}")
     ratio0 = as_param(ratio0, "ratio0", positive=True)
-    mu = lemma14_mu(lams, eta)
-    T1 = lemma14_T1(lams, eta, rho)
-    steps = (
-        2 / mu * (T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio0 / (2 * eps)))
-    )
-    return _out(steps)
+    return float_or_array(_alignment_steps(lams, eta, c, ratio0 / (2 * eps)))
+
+
+def _alignment_steps(lams, eta, c, ratio):
+    """``(2/μ)(T1 log(4/(ηλ1)) + ½ log(ratio))``, the count of Lemmas 14, 17, 19."""
+    mu, T1 = _mu(lams, eta), _T1(lams, eta, c)
+    return 2 / mu * (T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio))
 
 
 # ------------------------------------------------------------------ Lemmas 16–19
@@ -664,12 +685,12 @@ def lemma16_rhs(v, lams, eta, rho):
     """
     lams = as_eigenvalues(lams)
     v = as_points(v, name="v", d=lams.size)
-    eta = _scalar(eta, "eta", positive=True)
-    rho = _scalar(rho, "rho", positive=True)
+    eta = as_scalar(eta, "eta", positive=True)
+    rho = as_scalar(rho, "rho", positive=True)
     c = quadratic_constants(lams, eta, rho, strict=False)
     s = np.sign(v[..., 0])
-    return _out(
-        (1 - eta * lams[0]) * (v[..., 0] - s * c.beta[0] + s * c.gamma[0] * delta_t(v))
+    return float_or_array(
+        (1 - eta * lams[0]) * (v[..., 0] - s * c.beta[0] + s * c.gamma[0] * _delta(v))
     )
 
 
@@ -679,7 +700,11 @@ def lemma17_eps_max(lams, eta, rho):
     Its first entry makes ``δ_t ≤ ε²`` imply Lemma 16's condition, which the paper
     prints as ``δ_t ≤ ηλ1β1/2`` but uses (and needs) as ``δ_t ≤ ηλ1β1/(2γ1)``.
     """
-    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 17", gap=True)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 17", gap=True)
+    return _eps17(lams, eta, c)
+
+
+def _eps17(lams, eta, c) -> float:
     g1, beta1, x1 = c.gamma[0], c.beta[0], eta * lams[0]
     return float(
         min(math.sqrt(x1 * beta1 / (2 * g1)), x1 / (2 * g1), 1 / c.b, beta1 / 2)
@@ -702,22 +727,33 @@ def lemma17_steps(lams, eta, rho, eps, ratio0):
     ratio0 : float or array_like
         ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²``.
     """
-    eps = _scalar(eps, "eps", positive=True)
-    eps_max = lemma17_eps_max(lams, eta, rho)
-    if not eps < eps_max:
+    lams, eta, c, eps, ratio0 = _count_arguments(
+        lams, eta, rho, eps, ratio0, "Lemma 17", _eps17, _EPS17
+    )
+    return float_or_array(_steps17(lams, eta, c, eps, ratio0))
+
+
+_EPS17 = "min{√(ηλ1β1/(2γ1)), ηλ1/(2γ1), 1/b, β1/2}"
+_EPS19 = "min{√(2ηλ1β1/γ1), ηλ1/(2γ1), 2/b, β1, 1}"
+
+
+def _count_arguments(lams, eta, rho, eps, ratio0, lemma, eps_max, bound):
+    """The checked arguments of the step counts of Lemmas 17 and 19, with
+    ``ε < eps_max(lams, eta, c)`` (the lemma's range, written ``bound``)."""
+    lams, eta, _, c = _setup(lams, eta, rho, lemma, gap=True)
+    eps = as_scalar(eps, "eps", positive=True)
+    largest = eps_max(lams, eta, c)
+    if not eps < largest:
         raise ValueError(
-            "Lemma 17 assumes ε < min{√(ηλ1β1/(2γ1)), ηλ1/(2γ1), 1/b, β1/2} = "
-            f"{eps_max:.6g}, got ε = {eps:.6g}"
+            f"{lemma} assumes ε < {bound} = {largest:.6g}, got ε = {eps:.6g}"
         )
-    lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    ratio0 = as_param(ratio0, "ratio0", positive=True)
-    mu = lemma14_mu(lams, eta)
-    T1 = lemma14_T1(lams, eta, rho)
-    steps = 2 / mu * (
-        T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio0 / (2 * eps**2))
-    ) + 6 / (eta * lams[0]) * math.log(1 / eps)
-    return _out(steps)
+    return lams, eta, c, eps, as_param(ratio0, "ratio0", positive=True)
+
+
+def _steps17(lams, eta, c, eps, ratio0):
+    return _alignment_steps(lams, eta, c, ratio0 / (2 * eps**2)) + 6 / (
+        eta * lams[0]
+    ) * math.log(1 / eps)
 
 
 def lemma18_eps_max():
@@ -742,9 +778,9 @@ def lemma18_bound(lams, eta, rho, eps):
     0.222222
     """
     lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    rho = _scalar(rho, "rho", positive=True)
-    eps = _scalar(eps, "eps", positive=True)
+    eta = as_scalar(eta, "eta", positive=True)
+    rho = as_scalar(rho, "rho", positive=True)
+    eps = as_scalar(eps, "eps", positive=True)
     if not eps <= lemma18_eps_max():
         raise ValueError(
             "Lemma 18 needs ε² ≤ (5 - √13)/6 (ε ≤ 0.482) so that "
@@ -761,7 +797,11 @@ def lemma19_eps_max(lams, eta, rho):
     the corresponding condition of Lemma 17 (and ``ε' < 1/4`` suits the corrected
     Lemma 18).
     """
-    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 19", gap=True)
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 19", gap=True)
+    return _eps19(lams, eta, c)
+
+
+def _eps19(lams, eta, c) -> float:
     g1, beta1, x1 = c.gamma[0], c.beta[0], eta * lams[0]
     return float(
         min(math.sqrt(2 * x1 * beta1 / g1), x1 / (2 * g1), 2 / c.b, beta1, 1.0)
@@ -777,29 +817,143 @@ def lemma19_steps(lams, eta, rho, eps, ratio0):
 
     Parameters
     ----------
-    lams, eta, rho
-        As in :func:`lemma14_T1`.
+    lams, eta, rho, ratio0
+        As in :func:`lemma17_steps`.
     eps : float
         ``0 < ε <`` :func:`lemma19_eps_max`.
-    ratio0 : float or array_like
-        ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²``.
     """
-    eps = _scalar(eps, "eps", positive=True)
-    eps_max = lemma19_eps_max(lams, eta, rho)
+    lams, eta, c, eps, ratio0 = _count_arguments(
+        lams, eta, rho, eps, ratio0, "Lemma 19", _eps19, _EPS19
+    )
+    return float_or_array(_steps17(lams, eta, c, eps / (2 * (1 + c.beta[0])), ratio0))
+
+
+# ------------------------------------------------------------------- Theorem 3
+
+
+def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
+    """The four terms of Theorem 3's iteration bound, transcribed term by term.
+
+    With ``μ = min{ηλd, λ1²/λ2² - 1}`` and ``L = [log(R/(ηρλ1))]_+`` the bound is
+
+    * ``alignment`` = 6λ1⁵ / (ηλd⁶ μ) · log(4/(ηλ1)) (Lemma 14: the first component
+      takes over);
+    * ``initial_ratio`` = (1/μ)(log(4(1 + ηρλ1²)²/(λd² ε²)) + log(R²/q));
+    * ``early_descent`` = 2L/(ηλd μ) · (log(2λ1R) + L log(9·6^{d+3}R³/((ηλd)^{d+3}
+      (ηρλ1)³))/(ηλd) + log(4π^{d/2}(4ηρλ1²)^{d-1} L A/(Γ(d/2) δ ηλd))) (Lemmas 6, 7);
+    * ``convergence`` = 6/(ηλ1) · ln(2(1 + ηρλ1²)/(λd ε)) (Lemmas 16–19).
+
+    Parameters
+    ----------
+    lams, eta
+        ``λ1 > λ2 ≥ ... ≥ λd > 0`` and ``0 < η < 1/(2λ1)``.
+    rho : float
+        ρ > 0.
+    eps : float
+        Target accuracy, ``0 < ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2}``.
+    R, q : float
+        With probability 1 - δ the start has ``‖w0‖ ≤ R`` and ``w0,1² ≥ q``.
+    A : float
+        Upper bound on the density of ``w0``.
+    delta : float
+        Failure probability δ > 0 (the theorem holds with probability 1 - 2δ).
+
+    Notes
+    -----
+    The paper's last simplification replaces ``6β1λ1³/(ηµβdλd⁴)`` by
+    ``6λ1⁵/(ηλd⁶μ)``; since ``β1/βd = (λ1²/λd²)(2 - ηλd)/(2 - ηλ1)``, this is smaller
+    by the factor ``(2 - ηλd)/(2 - ηλ1) ≤ 4/3``. The function transcribes the
+    theorem as stated; Chapter 4.5 compares it with measured step counts.
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    eps = as_param(eps, "eps", positive=True)
+    R = as_param(R, "R", positive=True)
+    q = as_param(q, "q", positive=True)
+    A = as_param(A, "A", positive=True)
+    delta = as_param(delta, "delta", positive=True)
+    require_assumptions.unchecked(lams, eta, where="Theorem 3")
+    lam1, lamd, d = lams[0], lams[-1], lams.size
+    eps_max = min(
+        math.sqrt(eta * lam1 / 2), 1 / (2 * rho * lam1), eta * rho * lam1**2 / 2
+    )
     if not eps < eps_max:
         raise ValueError(
-            "Lemma 19 assumes ε < min{√(2ηλ1β1/γ1), ηλ1/(2γ1), 2/b, β1, 1} = "
+            "Theorem 3 assumes ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2} = "
             f"{eps_max:.6g}, got ε = {eps:.6g}"
         )
-    lams = as_eigenvalues(lams)
-    eta = _scalar(eta, "eta", positive=True)
-    rho = _scalar(rho, "rho", positive=True)
-    ratio0 = as_param(ratio0, "ratio0", positive=True)
-    beta1 = quadratic_constants(lams, eta, rho).beta[0]
-    mu = lemma14_mu(lams, eta)
-    T1 = lemma14_T1(lams, eta, rho)
-    steps = 2 / mu * (
-        T1 * np.log(4 / (eta * lams[0]))
-        + 0.5 * np.log(2 * (1 + beta1) ** 2 * ratio0 / eps**2)
-    ) + 6 / (eta * lams[0]) * math.log(2 * (1 + beta1) / eps)
-    return _out(steps)
+    if not q <= R**2:
+        raise ValueError(
+            f"‖w0‖ ≤ R and w0,1² ≥ q need q ≤ R², got q = {q:.6g} > R² = {R**2:.6g}"
+        )
+    ball_volume = math.exp(
+        (d / 2) * math.log(math.pi) + d * math.log(R) - math.lgamma(d / 2 + 1)
+    )
+    if not A * ball_volume >= 1 - delta:
+        raise ValueError(
+            "a density bounded by A puts mass at most A·vol(ball of radius R) in "
+            f"‖w0‖ ≤ R, so A ≥ (1 - δ)/vol = {(1 - delta) / ball_volume:.6g} is "
+            f"needed, got A = {A:.6g}"
+        )
+    mu = _mu(lams, eta)
+    etalam_d = eta * lamd
+    L = max(math.log(R / (eta * rho * lam1)), 0.0)
+    alignment = 6 * lam1**5 / (eta * lamd**6 * mu) * math.log(4 / (eta * lam1))
+    initial_ratio = (
+        math.log(4 * (1 + eta * rho * lam1**2) ** 2 / (lamd**2 * eps**2))
+        + math.log(R**2 / q)
+    ) / mu
+    if L > 0:
+        log_density_growth = (
+            math.log(9)
+            + (d + 3) * math.log(6)
+            + 3 * math.log(R)
+            - (d + 3) * math.log(etalam_d)
+            - 3 * math.log(eta * rho * lam1)
+        )
+        log_ring = (
+            math.log(4)
+            + (d / 2) * math.log(math.pi)
+            + (d - 1) * math.log(4 * eta * rho * lam1**2)
+            + math.log(L)
+            + math.log(A)
+            - math.lgamma(d / 2)
+            - math.log(delta)
+            - math.log(etalam_d)
+        )
+        early_descent = (
+            2
+            * L
+            / (etalam_d * mu)
+            * (math.log(2 * lam1 * R) + L * log_density_growth / etalam_d + log_ring)
+        )
+    else:
+        early_descent = 0.0
+    convergence = (
+        6 / (eta * lam1) * math.log(2 * (1 + eta * rho * lam1**2) / (lamd * eps))
+    )
+    return {
+        "alignment": alignment,
+        "initial_ratio": initial_ratio,
+        "early_descent": early_descent,
+        "convergence": convergence,
+    }
+
+
+def theorem3_steps(lams, eta, rho, eps, R, q, A, delta) -> float:
+    """Theorem 3's explicit number of SAM steps after which the iterates are ε-close
+    to the 2-cycle (with probability 1 - 2δ).
+
+    The sum of the terms of :func:`theorem3_terms`; arguments as there. Raises a
+    ``ValueError`` naming the assumption (λ1 > λ2, η < 1/(2λ1), the range of ε)
+    that the arguments violate.
+
+    Examples
+    --------
+    >>> t = theorem3_steps([1.0, 0.5], 0.2, 1.0, eps=1e-3, R=3.0, q=1.0, A=1.0,
+    ...                    delta=0.01)
+    >>> t > 1000
+    True
+    """
+    return float(sum(theorem3_terms(lams, eta, rho, eps, R, q, A, delta).values()))

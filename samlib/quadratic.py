@@ -3,18 +3,25 @@
 ``Λ = diag(λ1, ..., λd)`` with ``λ1 ≥ ... ≥ λd > 0``. The theorems additionally assume
 ``λ1 > λ2`` and ``0 < η < 1/(2λ1)``; simulations run without them, while the theory
 helpers here raise a ``ValueError`` that names the assumption that fails
-(see :func:`violated_assumptions`).
+(see :func:`violated_assumptions`). Theorem 3's number of steps, and the lemmas of
+its proof, are in :mod:`samlib.proof`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from samlib._validation import as_eigenvalues, as_param, as_points, batch_param
-from samlib.objective import Objective
+from samlib._validation import (
+    PointFunction,
+    as_eigenvalues,
+    as_param,
+    as_points,
+    batch_param,
+    unchecked,
+)
+from samlib.objectives import Objective
 from samlib.steps import normalize
 
 __all__ = [
@@ -24,8 +31,6 @@ __all__ = [
     "limit_cycle",
     "quadratic_constants",
     "require_assumptions",
-    "theorem3_steps",
-    "theorem3_terms",
     "violated_assumptions",
 ]
 
@@ -39,6 +44,14 @@ class Quadratic:
     lams : array_like
         Eigenvalues ``λ1 ≥ λ2 ≥ ... ≥ λd > 0``.
 
+    Attributes
+    ----------
+    value, grad, hess, d3 : callable
+        ``ℓ(w) = ½ Σ λi wi²``, ``∇ℓ(w) = Λw``, ``∇²ℓ(w) = Λ`` (shape ``(..., d, d)``)
+        and the third derivative, identically zero (``(..., d, d, d)``), for one
+        point ``(d,)`` or a batch ``(..., d)``. Each checks its points; samlib's
+        runners call their unchecked kernels (``.unchecked``).
+
     Examples
     --------
     >>> q = Quadratic([1.0, 0.5])
@@ -49,32 +62,27 @@ class Quadratic:
     lams: np.ndarray
 
     def __post_init__(self):
-        object.__setattr__(self, "lams", as_eigenvalues(self.lams))
+        lams = as_eigenvalues(self.lams)
+        d = lams.size
+        diag = np.diag(lams)
+        object.__setattr__(self, "lams", lams)
+        functions = {
+            "value": PointFunction(
+                lambda w: 0.5 * np.sum(lams * w**2, axis=-1), d, scalar=True
+            ),
+            "grad": PointFunction(lambda w: lams * w, d),
+            "hess": PointFunction(
+                lambda w: np.broadcast_to(diag, (*w.shape[:-1], d, d)), d
+            ),
+            "d3": PointFunction(lambda w: np.zeros((*w.shape[:-1], d, d, d)), d),
+        }
+        for name, function in functions.items():
+            object.__setattr__(self, name, function)
 
     @property
     def d(self) -> int:
         """Dimension of the parameter space."""
         return self.lams.size
-
-    def value(self, w):
-        """``ℓ(w) = ½ Σ λi wi²`` for one point or a batch."""
-        w = as_points(w, d=self.d)
-        result = 0.5 * np.sum(self.lams * w**2, axis=-1)
-        return float(result) if result.ndim == 0 else result
-
-    def grad(self, w):
-        """``∇ℓ(w) = Λw``."""
-        return self.lams * as_points(w, d=self.d)
-
-    def hess(self, w):
-        """``∇²ℓ(w) = Λ`` (constant), shape ``(..., d, d)``."""
-        w = as_points(w, d=self.d)
-        return np.broadcast_to(np.diag(self.lams), (*w.shape[:-1], self.d, self.d))
-
-    def d3(self, w):
-        """The third derivative, identically zero, shape ``(..., d, d, d)``."""
-        w = as_points(w, d=self.d)
-        return np.zeros((*w.shape[:-1], self.d, self.d, self.d))
 
     def sam_map(self, w, eta, rho):
         """The closed-form SAM update, eq. (3): ``(I - ηΛ - ηρΛ²/‖Λw‖) w``.
@@ -116,17 +124,7 @@ class QuadraticConstants:
     b: float
 
 
-def violated_assumptions(lams, eta) -> list[str]:
-    """The assumptions of Theorems 1–3 that ``(lams, eta)`` violates.
-
-    Returns
-    -------
-    list of str
-        Empty when ``λ1 > λ2`` (for ``d ≥ 2``) and ``0 < η < 1/(2λ1)`` both hold;
-        otherwise one sentence per violated assumption, with the numbers.
-    """
-    lams = as_eigenvalues(lams)
-    eta = as_param(eta, "eta", positive=True)
+def _violations(lams, eta) -> list[str]:
     problems = []
     if not eta < 1 / (2 * lams[0]):
         problems.append(
@@ -140,13 +138,41 @@ def violated_assumptions(lams, eta) -> list[str]:
     return problems
 
 
-def require_assumptions(lams, eta, where: str = "Theorems 1–3") -> None:
-    """Raise ``ValueError`` naming each assumption of ``where`` that fails."""
-    problems = violated_assumptions(lams, eta)
+@unchecked(_violations)
+def violated_assumptions(lams, eta) -> list[str]:
+    """The assumptions of Theorems 1–3 that ``(lams, eta)`` violates.
+
+    Returns
+    -------
+    list of str
+        Empty when ``λ1 > λ2`` (for ``d ≥ 2``) and ``0 < η < 1/(2λ1)`` both hold;
+        otherwise one sentence per violated assumption, with the numbers.
+    """
+    return _violations(as_eigenvalues(lams), as_param(eta, "eta", positive=True))
+
+
+def _require(lams, eta, where: str = "Theorems 1–3") -> None:
+    problems = _violations(lams, eta)
     if problems:
         raise ValueError(f"{where} assume(s): " + "; ".join(problems))
 
 
+@unchecked(_require)
+def require_assumptions(lams, eta, where: str = "Theorems 1–3") -> None:
+    """Raise ``ValueError`` naming each assumption of ``where`` that fails."""
+    _require(as_eigenvalues(lams), as_param(eta, "eta", positive=True), where)
+
+
+def _constants(lams, eta, rho) -> QuadraticConstants:
+    shrink = 1 - eta * lams
+    gamma = eta * rho * lams**2 / shrink
+    beta = eta * rho * lams**2 / (2 - eta * lams)
+    alpha = (shrink[0] * gamma[0] + shrink * gamma) / (shrink[0] + shrink)
+    b = float(eta * rho * lams[0] ** 2)
+    return QuadraticConstants(gamma=gamma, beta=beta, alpha=alpha, b=b)
+
+
+@unchecked(_constants)
 def quadratic_constants(lams, eta, rho, *, strict: bool = True) -> QuadraticConstants:
     """The constants γi, βi, αi and b of Lemma 5.
 
@@ -162,6 +188,12 @@ def quadratic_constants(lams, eta, rho, *, strict: bool = True) -> QuadraticCons
         If True (default), raise when ``η ≥ 1/(2λ1)``. If False, compute the formulas
         wherever they are defined (``ηλ1 < 1``); Lemma 5's conclusions may then fail.
 
+    Notes
+    -----
+    ``quadratic_constants.unchecked(lams, eta, rho)`` computes the same constants
+    from values already checked (and the assumption already required), for samlib's
+    own modules.
+
     Examples
     --------
     >>> c = quadratic_constants([1.0, 0.5], eta=0.2, rho=1.0)
@@ -172,17 +204,12 @@ def quadratic_constants(lams, eta, rho, *, strict: bool = True) -> QuadraticCons
     eta = as_param(eta, "eta", positive=True)
     rho = as_param(rho, "rho", positive=True)
     if strict:
-        require_assumptions(lams[:1], eta, where="Lemma 5")
+        _require(lams[:1], eta, where="Lemma 5")
     elif not eta * lams[0] < 1:
         raise ValueError(
             f"γ1 = ηρλ1²/(1 - ηλ1) needs ηλ1 < 1, got ηλ1 = {eta * lams[0]:.6g}"
         )
-    shrink = 1 - eta * lams
-    gamma = eta * rho * lams**2 / shrink
-    beta = eta * rho * lams**2 / (2 - eta * lams)
-    alpha = (shrink[0] * gamma[0] + shrink * gamma) / (shrink[0] + shrink)
-    b = float(eta * rho * lams[0] ** 2)
-    return QuadraticConstants(gamma=gamma, beta=beta, alpha=alpha, b=b)
+    return _constants(lams, eta, rho)
 
 
 def limit_cycle(lams, eta, rho, *, strict: bool = True) -> np.ndarray:
@@ -212,7 +239,7 @@ def limit_cycle(lams, eta, rho, *, strict: bool = True) -> np.ndarray:
     eta = as_param(eta, "eta", positive=True)
     rho = as_param(rho, "rho", positive=True)
     if strict:
-        require_assumptions(lams, eta, where="Theorems 1 and 2")
+        _require(lams, eta, where="Theorems 1 and 2")
     elif not eta * lams[0] < 2:
         raise ValueError(f"the 2-cycle needs ηλ1 < 2, got ηλ1 = {eta * lams[0]:.6g}")
     c = eta * rho * lams[0] / (2 - eta * lams[0])
@@ -232,134 +259,3 @@ def cycle_distance(w, lams, eta, rho, *, strict: bool = True):
     w = as_points(w, d=cycle.shape[1])
     dist = np.linalg.norm(w[..., None, :] - cycle, axis=-1)
     return dist.min(axis=-1)
-
-
-def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
-    """The four terms of Theorem 3's iteration bound, transcribed term by term.
-
-    With ``μ = min{ηλd, λ1²/λ2² - 1}`` and ``L = [log(R/(ηρλ1))]_+`` the bound is
-
-    * ``alignment`` = 6λ1⁵ / (ηλd⁶ μ) · log(4/(ηλ1)) (Lemma 14: the first component
-      takes over);
-    * ``initial_ratio`` = (1/μ)(log(4(1 + ηρλ1²)²/(λd² ε²)) + log(R²/q));
-    * ``early_descent`` = 2L/(ηλd μ) · (log(2λ1R) + L log(9·6^{d+3}R³/((ηλd)^{d+3}
-      (ηρλ1)³))/(ηλd) + log(4π^{d/2}(4ηρλ1²)^{d-1} L A/(Γ(d/2) δ ηλd))) (Lemmas 6, 7);
-    * ``convergence`` = 6/(ηλ1) · ln(2(1 + ηρλ1²)/(λd ε)) (Lemmas 16–19).
-
-    Parameters
-    ----------
-    lams : array_like
-        ``λ1 > λ2 ≥ ... ≥ λd > 0``.
-    eta : float
-        ``0 < η < 1/(2λ1)``.
-    rho : float
-        ρ > 0.
-    eps : float
-        Target accuracy, ``0 < ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2}``.
-    R, q : float
-        With probability 1 - δ the start has ``‖w0‖ ≤ R`` and ``w0,1² ≥ q``.
-    A : float
-        Upper bound on the density of ``w0``.
-    delta : float
-        Failure probability δ > 0 (the theorem holds with probability 1 - 2δ).
-
-    Notes
-    -----
-    The paper's last simplification replaces ``6β1λ1³/(ηµβdλd⁴)`` by
-    ``6λ1⁵/(ηλd⁶μ)``; since ``β1/βd = (λ1²/λd²)(2 - ηλd)/(2 - ηλ1)``, this is smaller
-    by the factor ``(2 - ηλd)/(2 - ηλ1) ≤ 4/3``. The function transcribes the
-    theorem as stated; Chapter 4.5 compares it with measured step counts.
-    """
-    lams = as_eigenvalues(lams)
-    eta = as_param(eta, "eta", positive=True)
-    rho = as_param(rho, "rho", positive=True)
-    eps = as_param(eps, "eps", positive=True)
-    R = as_param(R, "R", positive=True)
-    q = as_param(q, "q", positive=True)
-    A = as_param(A, "A", positive=True)
-    delta = as_param(delta, "delta", positive=True)
-    require_assumptions(lams, eta, where="Theorem 3")
-    lam1, lamd, d = lams[0], lams[-1], lams.size
-    eps_max = min(
-        math.sqrt(eta * lam1 / 2), 1 / (2 * rho * lam1), eta * rho * lam1**2 / 2
-    )
-    if not eps < eps_max:
-        raise ValueError(
-            "Theorem 3 assumes ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2} = "
-            f"{eps_max:.6g}, got ε = {eps:.6g}"
-        )
-    if not q <= R**2:
-        raise ValueError(
-            f"‖w0‖ ≤ R and w0,1² ≥ q need q ≤ R², got q = {q:.6g} > R² = {R**2:.6g}"
-        )
-    ball_volume = math.exp(
-        (d / 2) * math.log(math.pi) + d * math.log(R) - math.lgamma(d / 2 + 1)
-    )
-    if not A * ball_volume >= 1 - delta:
-        raise ValueError(
-            "a density bounded by A puts mass at most A·vol(ball of radius R) in "
-            f"‖w0‖ ≤ R, so A ≥ (1 - δ)/vol = {(1 - delta) / ball_volume:.6g} is "
-            f"needed, got A = {A:.6g}"
-        )
-    gap = lam1**2 / lams[1] ** 2 - 1 if d > 1 else math.inf
-    mu = min(eta * lamd, gap)
-    etalam_d = eta * lamd
-    L = max(math.log(R / (eta * rho * lam1)), 0.0)
-    alignment = 6 * lam1**5 / (eta * lamd**6 * mu) * math.log(4 / (eta * lam1))
-    initial_ratio = (
-        math.log(4 * (1 + eta * rho * lam1**2) ** 2 / (lamd**2 * eps**2))
-        + math.log(R**2 / q)
-    ) / mu
-    if L > 0:
-        log_density_growth = (
-            math.log(9)
-            + (d + 3) * math.log(6)
-            + 3 * math.log(R)
-            - (d + 3) * math.log(etalam_d)
-            - 3 * math.log(eta * rho * lam1)
-        )
-        log_ring = (
-            math.log(4)
-            + (d / 2) * math.log(math.pi)
-            + (d - 1) * math.log(4 * eta * rho * lam1**2)
-            + math.log(L)
-            + math.log(A)
-            - math.lgamma(d / 2)
-            - math.log(delta)
-            - math.log(etalam_d)
-        )
-        early_descent = (
-            2
-            * L
-            / (etalam_d * mu)
-            * (math.log(2 * lam1 * R) + L * log_density_growth / etalam_d + log_ring)
-        )
-    else:
-        early_descent = 0.0
-    convergence = (
-        6 / (eta * lam1) * math.log(2 * (1 + eta * rho * lam1**2) / (lamd * eps))
-    )
-    return {
-        "alignment": alignment,
-        "initial_ratio": initial_ratio,
-        "early_descent": early_descent,
-        "convergence": convergence,
-    }
-
-
-def theorem3_steps(lams, eta, rho, eps, R, q, A, delta) -> float:
-    """Theorem 3's explicit number of SAM steps after which the iterates are ε-close
-    to the 2-cycle (with probability 1 - 2δ).
-
-    The sum of the terms of :func:`theorem3_terms`; arguments as there. Raises a
-    ``ValueError`` naming the assumption (λ1 > λ2, η < 1/(2λ1), the range of ε)
-    that the arguments violate.
-
-    Examples
-    --------
-    >>> t = theorem3_steps([1.0, 0.5], 0.2, 1.0, eps=1e-3, R=3.0, q=1.0, A=1.0,
-    ...                    delta=0.01)
-    >>> t > 1000
-    True
-    """
-    return float(sum(theorem3_terms(lams, eta, rho, eps, R, q, A, delta).values()))

@@ -1,28 +1,34 @@
-"""Stability thresholds of GD and SAM, and a loss that sharpens (Chapter 2).
+"""Edges of stability: the largest curvature on which GD, SAM and USAM are stable.
 
 * :func:`gd_edge`: ``2/η``, the largest curvature on which gradient descent with step
-  size η is stable; the "edge of stability" of Cohen et al. (2021).
+  size η is stable; the "edge of stability" of Cohen et al. (2021) (Chapter 2).
 * :func:`sam_edge`: the corresponding threshold for SAM, eq. (2), which also depends on
   ``ρ`` and on the gradient norm (Long & Bartlett, 2024).
-* :func:`sharpening_loss`: ``½(1 + y²)x² + ½α(y - y*)²``, a two-parameter loss on
-  which gradient flow sharpens without bound towards ``(0, y*)``, so that gradient
-  descent reaches and then hovers at the edge of stability.
+* :func:`usam_edge`: the threshold of unnormalised SAM, which does not depend on the
+  gradient norm (Chapter 7).
+* :func:`sam_multiplier` and :func:`usam_multiplier`: the factor one step multiplies
+  the coordinate along an eigenvector by; an edge is where it equals -1.
 * :func:`steps_along_top_eigenvector`: the component of each step ``w_{t+1} - w_t``
   along the top Hessian eigenvector at ``w_t`` (the "bounce across the ravine").
+
+The loss of Chapter 2 that sharpens up to the edge is
+:func:`samlib.objectives.sharpening_loss`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from samlib._validation import as_param, as_points
-from samlib.objective import Objective
+from samlib._validation import as_param, as_points, float_or_array, sign_fixed
+from samlib.objectives import Objective, as_objective
 
 __all__ = [
     "gd_edge",
     "sam_edge",
-    "sharpening_loss",
+    "sam_multiplier",
     "steps_along_top_eigenvector",
+    "usam_edge",
+    "usam_multiplier",
 ]
 
 
@@ -80,90 +86,16 @@ def sam_edge(grad_norm, eta, rho):
     >>> sam_edge(3.0, eta=0.2, rho=0.0)
     10.0
     """
-    g = as_param(grad_norm, "grad_norm", nonneg=True)
+    g = np.asarray(as_param(grad_norm, "grad_norm", nonneg=True))
     eta = as_param(eta, "eta", positive=True)
     rho = as_param(rho, "rho", nonneg=True)
-    g = np.asarray(g, dtype=float)
-    if rho == 0:
-        edge = np.full_like(g, 2 / eta)
-    else:
-        # 4g / (ηg + sqrt(ηg(ηg + 8ρ))) equals the root above and is finite at g = 0.
-        root = np.sqrt(eta * g * (eta * g + 8 * rho))
-        denom = eta * g + root
-        edge = np.divide(4 * g, denom, out=np.zeros_like(g), where=denom > 0)
-    return float(edge) if edge.ndim == 0 else edge
-
-
-def sharpening_loss(alpha: float = 0.3, y_star: float = 3.3) -> Objective:
-    """The loss ``ℓ(x, y) = ½(1 + y²)x² + ½α(y - y*)²`` of Chapter 2.
-
-    A quadratic in x whose curvature ``1 + y²`` is set by the second parameter, which
-    the second term pulls towards ``y*``. Its only minimum is ``(0, y*)``, with
-    sharpness ``max(1 + y*², α)``; gradient descent started at a smaller y sharpens
-    on its way there. When ``1 + y*² > 2/η`` it cannot converge: the curvature reaches
-    the edge of stability ``2/η`` first, x starts to oscillate, and the growing term
-    ``½·2y·x²`` of ∂ℓ/∂y pushes y back (the self-stabilisation of Damian et al.).
-
-    Parameters
-    ----------
-    alpha : float
-        Strength α > 0 of the pull towards ``y*``.
-    y_star : float
-        The y coordinate of the minimum.
-
-    Returns
-    -------
-    Objective
-        With exact gradient, Hessian and third derivative.
-
-    Examples
-    --------
-    >>> loss = sharpening_loss(alpha=0.3, y_star=3.3)
-    >>> loss.value([0.0, 3.3]), round(loss.sharpness([0.0, 3.3]), 2)
-    (0.0, 11.89)
-    >>> loss.hess([1.0, 2.0]).tolist()
-    [[5.0, 4.0], [4.0, 1.3]]
-    """
-    alpha = as_param(alpha, "alpha", positive=True)
-    y_star = as_param(y_star, "y_star")
-    if np.ndim(y_star) != 0 or np.ndim(alpha) != 0:
-        raise ValueError("alpha and y_star must be scalars")
-
-    def _xy(w):
-        w = as_points(w, d=2)
-        return w[..., 0], w[..., 1]
-
-    def _scalar(v):
-        return float(v) if np.ndim(v) == 0 else v
-
-    def value(w):
-        x, y = _xy(w)
-        return _scalar(0.5 * (1 + y**2) * x**2 + 0.5 * alpha * (y - y_star) ** 2)
-
-    def grad(w):
-        x, y = _xy(w)
-        return np.stack([(1 + y**2) * x, y * x**2 + alpha * (y - y_star)], -1)
-
-    def hess(w):
-        x, y = _xy(w)
-        a11 = 1 + y**2
-        a12 = 2 * x * y
-        a22 = x**2 + alpha
-        return np.stack([np.stack([a11, a12], -1), np.stack([a12, a22], -1)], -2)
-
-    def d3(w):
-        # ∂xxy = 2y, ∂xyy = 2x, ∂xxx = ∂yyy = 0, symmetric in its three indices.
-        x, y = _xy(w)
-        T = np.zeros((*np.shape(x), 2, 2, 2))
-        for i, j, k in ((0, 0, 1), (0, 1, 0), (1, 0, 0)):
-            T[..., i, j, k] = 2 * y
-        for i, j, k in ((0, 1, 1), (1, 0, 1), (1, 1, 0)):
-            T[..., i, j, k] = 2 * x
-        return T
-
-    return Objective(
-        value, grad, hess, d3, name=f"½(1+y²)x² + ½·{alpha:g}(y − {y_star:g})²"
-    )
+    # η(1 + sqrt(1 + 8ρ/(ηg))) = η + hypot(η, s) with s = sqrt(8ηρ/g), each factor
+    # of s under its own square root: finite for every float g > 0, so the edge
+    # neither overflows (large g) nor underflows (tiny g) before the last division.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.sqrt(8 * eta) * np.sqrt(rho) / np.sqrt(g)  # inf at g = 0 < ρ
+        edge = np.where(np.asarray(rho) == 0, 2 / eta, 4 / (eta + np.hypot(eta, s)))
+    return float_or_array(edge)
 
 
 def steps_along_top_eigenvector(objective: Objective, path):
@@ -195,10 +127,7 @@ def steps_along_top_eigenvector(objective: Objective, path):
     >>> steps_along_top_eigenvector(q.as_objective(), path).tolist()
     [-1.5, 0.75, -0.375]
     """
-    if not isinstance(objective, Objective):
-        raise TypeError(
-            f"objective must be a samlib.Objective, got {type(objective).__name__}"
-        )
+    objective = as_objective(objective)
     path = as_points(path, name="path")
     if path.ndim != 2 or path.shape[0] < 2:
         raise ValueError(
@@ -206,8 +135,73 @@ def steps_along_top_eigenvector(objective: Objective, path):
         )
     H = np.asarray(objective.hess(path[:-1]), dtype=float)
     _, vecs = np.linalg.eigh((H + np.swapaxes(H, -1, -2)) / 2)
-    v1 = vecs[..., -1]
-    rows = np.arange(v1.shape[0])
-    flip = v1[rows, np.argmax(np.abs(v1), axis=-1)] < 0
-    v1 = np.where(flip[:, None], -v1, v1)
+    v1 = sign_fixed(vecs[..., -1])
     return np.einsum("td,td->t", np.diff(path, axis=0), v1)
+
+
+def sam_multiplier(lam, grad_norm, eta, rho):
+    """``1 - ηλ - ηρλ²/‖∇ℓ‖``: the factor one SAM step multiplies a coordinate by.
+
+    On a quadratic, the coordinate along an eigenvector with eigenvalue λ is
+    multiplied by this factor when the gradient norm is ``‖∇ℓ(w)‖`` (eq. 3). It is
+    -1 at SAM's edge of stability :func:`sam_edge` and on the 2-cycle of
+    Theorems 1–2.
+
+    Examples
+    --------
+    On the 2-cycle of ``½·w²`` with η = 0.2, ρ = 1 the gradient norm is β1 = 0.2/1.8:
+
+    >>> round(sam_multiplier(1.0, 0.2 / 1.8, 0.2, 1.0), 12)
+    -1.0
+    """
+    lam = as_param(lam, "lam")
+    g = as_param(grad_norm, "grad_norm", positive=True)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", nonneg=True)
+    return float_or_array(1 - eta * lam - eta * rho * np.square(lam) / g)
+
+
+def usam_multiplier(lam, eta, rho):
+    """``1 - ηλ(1 + ρλ)``: one unnormalised SAM step on ``½λw²`` multiplies w by it.
+
+    ``∇ℓ(w + ρ∇ℓ(w)) = λ(w + ρλw)``, so USAM on a quadratic is a linear map, and it
+    converges if and only if the factor lies in ``(-1, 1)``.
+
+    Examples
+    --------
+    >>> usam_multiplier(2.0, 0.5, 0.5)
+    -1.0
+    """
+    lam = as_param(lam, "lam")
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", nonneg=True)
+    return float_or_array(1 - eta * lam * (1 + rho * lam))
+
+
+def usam_edge(eta, rho):
+    """The largest curvature on which unnormalised SAM is stable.
+
+    The positive root of ``ηλ(1 + ρλ) = 2`` (:func:`usam_multiplier` = -1),
+
+    ``λ = (sqrt(1 + 8ρ/η) - 1)/(2ρ) = 4/(η(1 + sqrt(1 + 8ρ/η)))``,
+
+    which is ``2/η`` at ρ = 0 and decreases in ρ. Unlike SAM's edge
+    (:func:`sam_edge`) it does not depend on the gradient norm.
+
+    Parameters
+    ----------
+    eta : float or array_like
+        η > 0.
+    rho : float or array_like
+        ρ ≥ 0.
+
+    Examples
+    --------
+    >>> usam_edge(0.1, 0.1)
+    10.0
+    >>> usam_edge(0.2, 0.0)
+    10.0
+    """
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", nonneg=True)
+    return float_or_array(4 / (eta * (1 + np.sqrt(1 + 8 * np.asarray(rho) / eta))))

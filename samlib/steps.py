@@ -12,6 +12,10 @@ The runners return the whole trajectory, of shape ``(n_steps + 1, *batch, d)`` w
 loss at each point). Large batches are therefore advanced in blocks of rows that fit
 in the processor's cache, which makes a step over 100,000 points about twice as fast
 as whole-array operations (``benchmarks/run.py``).
+
+Inputs are checked once per call: a runner checks ``w0`` and the parameters, then
+iterates unchecked kernels (for a loss built by samlib, its gradient's kernel), so
+that a step costs about what the same arithmetic written in numpy costs.
 """
 
 from __future__ import annotations
@@ -21,7 +25,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from samlib._validation import as_count, as_param, as_points, batch_param
+from samlib._runner import (
+    DivergenceError,
+    batch_shape,
+    blockwise,
+    gradient_kernel,
+    iterate,
+    needs_blocks,
+)
+from samlib._validation import as_count, as_param, as_rng, batch_param, unchecked
 
 Grad = Callable[[np.ndarray], np.ndarray]
 
@@ -38,10 +50,6 @@ __all__ = [
     "sam_step",
     "usam_step",
 ]
-
-
-class DivergenceError(ValueError):
-    """The iterates left the range of finite floating-point numbers."""
 
 
 def normalize(g: np.ndarray) -> np.ndarray:
@@ -63,9 +71,21 @@ def normalize(g: np.ndarray) -> np.ndarray:
         Rows of unit norm, or zero rows where ``g`` is zero.
     """
     g = np.asarray(g, dtype=float)
-    norm = np.sqrt(np.einsum("...i,...i->...", g, g))[..., None]
-    if norm.min() > 1e-150 and norm.max() < 1e150:
-        return g / norm  # the common case: one pass for the norm, one for the division
+    if g.ndim == 1:  # one point: the squared norm as a Python float, summed as
+        # einsum sums a row of a batch, so that a point and a row of a batch give
+        # the same bits (the runners promise each row is its own run)
+        if g.size == 2:
+            x, y = g.tolist()  # Python floats: fast, and overflow is silently inf
+            square = x * x + y * y
+        else:
+            square = float(np.einsum("i,i->", g, g))
+        if 1e-300 < square < 1e300:
+            return g / math.sqrt(square)
+        norm = np.array([math.sqrt(square)])
+    else:
+        norm = np.sqrt(np.einsum("...i,...i->...", g, g))[..., None]
+        if norm.min() > 1e-150 and norm.max() < 1e150:
+            return g / norm  # the common case: one pass for the norm, one to divide
     safe = (norm > 1e-150) & (norm < 1e150)
     # rescale only the rows whose norm would under- or overflow, so that a row's
     # result never depends on the other rows of the batch
@@ -86,37 +106,15 @@ def _normalize_rescaled(g: np.ndarray) -> np.ndarray:
     )
 
 
-def _shape_checked(grad: Grad) -> Grad:
-    """Wrap ``grad`` so that a result of the wrong shape raises a clear error.
+# The updates, on checked points and parameters (scalars or arrays (..., 1)).
 
-    Rows that overflowed inside a step (an ascent point beyond the floating-point
-    range) are not passed to ``grad``, which may reject them: their gradient is NaN,
-    and the runners report the row as diverged.
-    """
-    if not callable(grad):
-        raise TypeError(f"grad must be a callable w -> ∇ℓ(w), got {grad!r}")
 
-    def checked(w):
-        try:
-            g = np.asarray(grad(w), dtype=float)
-        except ValueError:
-            bad = ~np.isfinite(w).all(axis=-1, keepdims=True)
-            if not bad.any():
-                raise
-            return np.where(bad, np.nan, checked(np.where(bad, 0.0, w)))
-        if g.shape != w.shape:
-            raise ValueError(
-                f"grad(w) must return an array of the same shape as w {w.shape}, "
-                f"got {g.shape}"
-            )
-        return g
-
-    return checked
+def _ascent(w, grad, rho):
+    return w + rho * normalize(grad(w))
 
 
 def _sam_update(w, grad, eta, rho):
-    ascent = w + rho * normalize(grad(w))
-    return w - eta * grad(ascent)
+    return w - eta * grad(_ascent(w, grad, rho))
 
 
 def _usam_update(w, grad, eta, rho):
@@ -127,55 +125,21 @@ def _gd_update(w, grad, eta):
     return w - eta * grad(w)
 
 
-BLOCK_ELEMENTS = 1 << 17  # 1 MiB of float64: a block and its temporaries stay in cache
-
-
-def _needs_blocks(size: int) -> bool:
-    """Whether a batch of ``size`` numbers is advanced in blocks of rows."""
-    return size > 2 * BLOCK_ELEMENTS
-
-
-def _blockwise(update, w, grad, params):
-    """``update(w, grad, **params)``, computed on blocks of rows of a large batch.
-
-    The elementwise temporaries of a step (two gradients, the normalised ascent
-    direction, ...) then live in cache instead of main memory. ``params`` are scalars
-    or arrays of shape ``(..., 1)`` broadcasting against ``w.shape[:-1]``.
-    """
-    batch = np.broadcast_shapes(
-        w.shape[:-1], *(np.shape(v)[:-1] for v in params.values())
-    )
-    d = w.shape[-1]
-    n = math.prod(batch)
-    if not _needs_blocks(n * d):
-        return update(w, grad, **params)
-    rows = np.broadcast_to(w, (*batch, d)).reshape(n, d)
-    flat = {
-        k: v if np.ndim(v) == 0 else np.broadcast_to(v, (*batch, 1)).reshape(n, 1)
-        for k, v in params.items()
-    }
-    out = np.empty((n, d))
-    step = max(1, BLOCK_ELEMENTS // d)
-    for start in range(0, n, step):
-        block = slice(start, start + step)
-        out[block] = update(
-            rows[block],
-            grad,
-            **{k: v if np.ndim(v) == 0 else v[block] for k, v in flat.items()},
-        )
-    return out.reshape(*batch, d)
-
-
 def _prepare(w, grad, **params):
-    """Validate ``w``, ``grad`` and the parameters once; return them ready to use."""
-    w = as_points(w)
-    out = {}
-    for name, (value, positive) in params.items():
-        checked = as_param(value, name, positive=positive, nonneg=not positive)
-        out[name] = batch_param(checked, w, name)
-    return w, _shape_checked(grad), out
+    """Check ``w``, ``grad`` and the parameters once; return them ready to use.
+
+    ``params`` maps each name to ``(value, positive)``: ``value > 0`` is required if
+    ``positive``, else ``value >= 0``.
+    """
+    w, grad = gradient_kernel(grad, w)
+    checked = [
+        batch_param(as_param(value, name, positive=pos, nonneg=not pos), w, name)
+        for name, (value, pos) in params.items()
+    ]
+    return w, grad, checked
 
 
+@unchecked(_ascent)
 def sam_ascent_point(w, grad: Grad, rho):
     """The perturbed point ``w + ρ ∇ℓ(w)/‖∇ℓ(w)‖`` where SAM evaluates its gradient.
 
@@ -189,9 +153,19 @@ def sam_ascent_point(w, grad: Grad, rho):
         ``grad(w)`` returns ∇ℓ(w) with the shape of ``w``.
     rho : float or array_like
         Neighbourhood radius ρ ≥ 0.
+
+    Notes
+    -----
+    ``sam_ascent_point.unchecked(w, grad, rho)`` is the same point for checked
+    values, for samlib's SAM variants (:mod:`samlib.variants`).
     """
-    w, grad, p = _prepare(w, grad, rho=(rho, False))
-    return w + p["rho"] * normalize(grad(w))
+    w, grad, (rho,) = _prepare(w, grad, rho=(rho, False))
+    return _ascent(w, grad, rho)
+
+
+def _step(update, w, grad, params):
+    """One step of ``update``, the batch advanced in blocks if it is large."""
+    return blockwise(lambda w, *p: update(w, grad, *p), w, *params)
 
 
 def sam_step(w, grad: Grad, eta, rho):
@@ -221,7 +195,7 @@ def sam_step(w, grad: Grad, eta, rho):
     array([0. , 0.8])
     """
     w, grad, p = _prepare(w, grad, eta=(eta, True), rho=(rho, False))
-    return _blockwise(_sam_update, w, grad, p)
+    return _step(_sam_update, w, grad, p)
 
 
 def usam_step(w, grad: Grad, eta, rho):
@@ -231,13 +205,13 @@ def usam_step(w, grad: Grad, eta, rho):
     Parameters as in :func:`sam_step`.
     """
     w, grad, p = _prepare(w, grad, eta=(eta, True), rho=(rho, False))
-    return _blockwise(_usam_update, w, grad, p)
+    return _step(_usam_update, w, grad, p)
 
 
 def gd_step(w, grad: Grad, eta):
     """One gradient-descent step ``w - η ∇ℓ(w)`` (SAM with ρ = 0)."""
     w, grad, p = _prepare(w, grad, eta=(eta, True))
-    return _blockwise(_gd_update, w, grad, p)
+    return _step(_gd_update, w, grad, p)
 
 
 def noisy_gd_step(w, grad: Grad, eta, sigma, rng: np.random.Generator):
@@ -245,73 +219,41 @@ def noisy_gd_step(w, grad: Grad, eta, sigma, rng: np.random.Generator):
 
     ``ξ ~ N(0, I)`` is drawn from ``rng``; this is the SGD of Section 6 (Figure 5).
     """
-    w, grad, p = _prepare(w, grad, eta=(eta, True), sigma=(sigma, False))
-    shape = np.broadcast_shapes(w.shape, np.shape(p["eta"]), np.shape(p["sigma"]))
-    return _gd_update(w, grad, p["eta"]) - p["eta"] * p["sigma"] * rng.standard_normal(
-        shape
-    )
-
-
-class _DivergenceGuard:
-    """Per-row divergence bookkeeping shared by every runner.
-
-    A row (one run of a batch) whose iterate stops being finite raises
-    :class:`DivergenceError` naming the step, or, with ``allow_divergence``, is frozen
-    at NaN while the other rows go on; frozen rows are fed a harmless 0.
-    """
-
-    def __init__(self, w, allow_divergence):
-        self.allow = allow_divergence
-        self.diverged = np.zeros((*w.shape[:-1], 1), dtype=bool)
-        self.any = False
-
-    def feed(self, *arrays):
-        """The arrays with the frozen rows replaced by 0."""
-        if not self.any:
-            return arrays
-        return tuple(np.where(self.diverged, 0.0, a) for a in arrays)
-
-    def check(self, w, step):
-        """``w`` after step ``step``, with the diverged rows NaN."""
-        if not np.isfinite(w).all():  # one pass in the common, finite case
-            if not self.allow:
-                raise DivergenceError(
-                    f"the iterates diverged (non-finite) at step {step}; the step "
-                    "size is too large for this loss (on a quadratic: η ≥ 2/λ1). "
-                    "Pass allow_divergence=True to keep the run, with NaN rows from "
-                    "the step where they diverged."
-                )
-            self.diverged |= ~np.isfinite(w).all(axis=-1, keepdims=True)
-            self.any = True
-        return np.where(self.diverged, np.nan, w) if self.any else w
+    w, grad, (eta, sigma) = _prepare(w, grad, eta=(eta, True), sigma=(sigma, False))
+    shape = np.broadcast_shapes(w.shape, np.shape(eta), np.shape(sigma))
+    return _gd_update(w, grad, eta) - eta * sigma * rng.standard_normal(shape)
 
 
 def _run(update, w0, grad, n_steps, allow_divergence, params, noise=None):
+    """Check the inputs once, then iterate ``update`` (plus ``noise``, if any)."""
     n_steps = as_count(n_steps, "n_steps")
     w0, grad, p = _prepare(w0, grad, **params)
-    batch = np.broadcast_shapes(w0.shape[:-1], *(np.shape(v)[:-1] for v in p.values()))
-    w = np.broadcast_to(w0, (*batch, w0.shape[-1])).astype(float)
-    trajectory = np.empty((n_steps + 1, *w.shape))
-    trajectory[0] = w
-    guard = _DivergenceGuard(w, allow_divergence)
-    if _needs_blocks(w.size):  # w has the whole batch's shape: decide once
+    w = np.broadcast_to(w0, (*batch_shape(w0, *p), w0.shape[-1])).astype(float)
+    if needs_blocks(w.size):  # w has the whole batch's shape: decide once
 
-        def update(w, grad, _update=update, **p):
-            return _blockwise(_update, w, grad, p)
+        def advance(w):
+            return blockwise(lambda w, *p: update(w, grad, *p), w, *p)
 
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(n_steps):
-            (w,) = guard.feed(w)
-            w = update(w, grad, **p)
-            if noise is not None:
-                w = w - noise(w.shape, **p)
-            trajectory[t + 1] = w = guard.check(w, t + 1)
-    return trajectory
+    else:
+
+        def advance(w):
+            return update(w, grad, *p)
+
+    if noise is None:
+
+        def step(t, w):
+            return (advance(w),)
+
+    else:
+
+        def step(t, w):
+            return (advance(w) - noise(w.shape, *p),)
+
+    return iterate(step, (w,), n_steps, allow_divergence=allow_divergence)
 
 
 def run_sam(grad: Grad, w0, eta, rho, n_steps: int, *, allow_divergence=False):
     """Iterate SAM, eq. (2), for ``n_steps`` steps.
-
     Parameters
     ----------
     grad : callable
@@ -389,12 +331,7 @@ def run_noisy_gd(
     seed : int or numpy.random.Generator
         Seed of ``numpy.random.default_rng``; the same seed gives the same path.
     """
-    if seed is None or isinstance(seed, bool):
-        raise TypeError(
-            "seed must be an int or a numpy Generator: explicit seeds keep runs "
-            "reproducible"
-        )
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
 
     def noise(shape, eta, sigma):
         return eta * sigma * rng.standard_normal(shape)

@@ -11,8 +11,9 @@ Hessian is ``(y, x)ᵀ(y, x)``, with eigenvalues ``x² + y²`` (across the valle
 * Measuring and predicting the drift: :func:`midpoints` (which average out SAM's
   bounce), :func:`measured_valley_speed`, :func:`predicted_valley_speed` and
   :func:`drift_flow` (the path of the drift alone).
-* Theorem 21's remainder: :func:`leading_remainder`, its part of order ``η²ρ²``, and
-  :func:`cubic_objective`, losses whose third derivative is constant.
+* Theorem 21's remainder: :func:`leading_remainder`, its part of order ``η²ρ²``
+  (the losses whose third derivative is constant, which Chapter 5 uses to probe it,
+  are :func:`samlib.objectives.cubic_objective`).
 
 Every valley function works on the branch ``x, y > 0``, and on ``x, y < 0`` by the
 symmetry ``ℓ(-w) = ℓ(w)``.
@@ -22,12 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from samlib._validation import as_count, as_param, as_points
+from samlib._validation import as_count, as_param, as_points, float_or_array
 from samlib.drift import theorem21_prediction
-from samlib.objective import Objective
+from samlib.objectives import Objective, as_objective, product_loss
 
 __all__ = [
-    "cubic_objective",
     "drift_flow",
     "leading_remainder",
     "measured_valley_speed",
@@ -42,8 +42,12 @@ __all__ = [
 
 # Gauss–Legendre nodes and weights on [-1, 1] for the arc-length integral.
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
-# Search range of u = log|x| for the foot of a point: |x| in [e^-9, e^9].
+# Search range of u = log|x| for the foot of a point: |x| in [e^-9, e^9], on a grid.
 _U_MAX = 9.0
+_GRID = np.linspace(-_U_MAX, _U_MAX, 721)
+_GRID_STEP = _GRID[1] - _GRID[0]
+_EXP = np.exp(_GRID)
+_INV_EXP = 1 / _EXP
 
 
 def _valley_x(x, name="x"):
@@ -55,10 +59,6 @@ def _valley_x(x, name="x"):
     return x
 
 
-def _scalar(a):
-    return float(a) if np.ndim(a) == 0 else a
-
-
 def valley_point(x):
     """The point ``(x, 1/x)`` of the valley ``xy = 1``, for scalar or array ``x``.
 
@@ -67,7 +67,10 @@ def valley_point(x):
     >>> valley_point(2.0)
     array([2. , 0.5])
     """
-    x = _valley_x(x)
+    return _point(_valley_x(x))
+
+
+def _point(x):
     return np.stack([x, 1 / x], axis=-1)
 
 
@@ -82,7 +85,7 @@ def valley_sharpness(x):
     4.25
     """
     x = _valley_x(x)
-    return _scalar(x**2 + 1 / x**2)
+    return float_or_array(x**2 + 1 / x**2)
 
 
 def valley_tangent(x):
@@ -130,7 +133,7 @@ def valley_arclength(x):
         raise ValueError(f"valley_arclength needs e^-{_U_MAX:g} ≤ |x| ≤ e^{_U_MAX:g}")
     u = U[..., None] * (_GL_NODES + 1) / 2  # nodes on [0, U]
     integrand = np.sqrt(2 * np.cosh(2 * u))
-    return _scalar(np.sign(x) * (U / 2) * (integrand @ _GL_WEIGHTS))
+    return float_or_array(np.sign(x) * (U / 2) * (integrand @ _GL_WEIGHTS))
 
 
 def valley_foot(w, *, n_newton: int = 30):
@@ -159,24 +162,56 @@ def valley_foot(w, *, n_newton: int = 30):
     >>> valley_foot([1.5, 1.5]).round(12)
     array([1., 1.])
     """
-    w = as_points(w, d=2)
-    n_newton = as_count(n_newton, "n_newton")
+    return _foot(as_points(w, d=2), as_count(n_newton, "n_newton"))
+
+
+def _foot(w, n_newton: int = 30):
+    """:func:`valley_foot` of checked points."""
     sign = np.where(w[..., 0] + w[..., 1] >= 0, 1.0, -1.0)
     a, b = sign * w[..., 0], sign * w[..., 1]
-    grid = np.linspace(-_U_MAX, _U_MAX, 721)
-    ex = np.exp(grid)
-    dist = (ex - a[..., None]) ** 2 + (1 / ex - b[..., None]) ** 2
-    u = grid[np.argmin(dist, axis=-1)]
-    h = grid[1] - grid[0]
-    lo, hi = u - h, u + h
+    u = _GRID[_nearest_on_grid(a.ravel(), b.ravel())].reshape(a.shape)
+    lo, hi = u - _GRID_STEP, u + _GRID_STEP
     for _ in range(n_newton):
         e, f = np.exp(u), np.exp(-u)
         d1 = (e - a) * e - (f - b) * f  # f'(u)/2
         d2 = (2 * e - a) * e + (2 * f - b) * f  # f''(u)/2
         step = np.where(d2 > 0, d1 / np.where(d2 > 0, d2, 1.0), 0.0)
-        u = np.clip(u - step, lo, hi)
+        moved = np.clip(u - step, lo, hi)
+        if np.array_equal(moved, u):  # converged: further steps change nothing
+            break
+        u = moved
     x = sign * np.exp(u)
     return np.stack([x, 1 / x], axis=-1)
+
+
+def _nearest_on_grid(a, b):
+    """Index of the grid point ``u`` nearest to each ``(a, b)``: the argmin over the
+    whole grid of ``(e^u - a)² + (e^-u - b)²``, searched only where it can be.
+
+    If some grid point is at distance D, the nearest one has ``e^u ≤ a + D`` and
+    ``e^-u ≤ b + D``; every grid point outside that window is strictly farther. D
+    comes from the grid point next to a guess (``u = ½ log(a/b)`` near the valley),
+    so points near the valley search a few grid points instead of all 721.
+    """
+    n = _GRID.size
+    with np.errstate(divide="ignore", invalid="ignore"):
+        guess = np.where(
+            (a > 0) & (b > 0),
+            0.5 * np.log(a / b),
+            np.where(
+                a >= b, np.log(np.maximum(a, 1e-300)), -np.log(np.maximum(b, 1e-300))
+            ),
+        )
+    k0 = np.clip(np.rint((guess + _U_MAX) / _GRID_STEP), 0, n - 1).astype(int)
+    reach = np.sqrt((_EXP[k0] - a) ** 2 + (_INV_EXP[k0] - b) ** 2)
+    first = np.floor((-np.log(b + reach) + _U_MAX) / _GRID_STEP) - 1
+    last = np.ceil((np.log(a + reach) + _U_MAX) / _GRID_STEP) + 1
+    first = np.clip(first, 0, n - 1).astype(int)
+    last = np.clip(last, 0, n - 1).astype(int)
+    window = first[:, None] + np.arange(int(np.max(last - first, initial=0)) + 1)
+    window = np.minimum(window, n - 1)
+    dist = (_EXP[window] - a[:, None]) ** 2 + (_INV_EXP[window] - b[:, None]) ** 2
+    return window[np.arange(a.size), np.argmin(dist, axis=-1)]
 
 
 def midpoints(path):
@@ -251,21 +286,27 @@ def predicted_valley_speed(x, eta, rho, objective: Objective | None = None):
     float or ndarray
         Arc length per step, positive towards larger x.
     """
-    if objective is None:
-        from samlib.objectives import product_loss
-
-        objective = product_loss()
+    objective, eta, rho = _drift_arguments(objective, eta, rho)
     x = _valley_x(x)
     points, tangents = valley_point(x), valley_tangent(x)
     flat_points = points.reshape(-1, 2)
     flat_tangents = tangents.reshape(-1, 2)
     speed = np.array(
         [
-            theorem21_prediction(objective, z, eta, rho).drift @ t
+            theorem21_prediction.unchecked(objective, z, eta, rho).drift @ t
             for z, t in zip(flat_points, flat_tangents, strict=True)
         ]
     )
-    return _scalar(speed.reshape(x.shape))
+    return float_or_array(speed.reshape(x.shape))
+
+
+def _drift_arguments(objective, eta, rho):
+    """The checked loss (default :func:`samlib.objectives.product_loss`), η and ρ,
+    as :func:`samlib.theorem21_prediction` checks them."""
+    objective = product_loss() if objective is None else as_objective(objective)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    return objective, eta, rho
 
 
 def drift_flow(
@@ -301,10 +342,7 @@ def drift_flow(
     x : ndarray, shape (n_steps // stride + 1,)
         The first coordinates of the valley points reached at those steps.
     """
-    if objective is None:
-        from samlib.objectives import product_loss
-
-        objective = product_loss()
+    objective, eta, rho = _drift_arguments(objective, eta, rho)
     x = float(_valley_x(x0, "x0"))
     n_steps = as_count(n_steps, "n_steps")
     stride = as_count(stride, "stride", minimum=1)
@@ -312,9 +350,9 @@ def drift_flow(
     xs = np.empty(n_updates + 1)
     xs[0] = x
     for k in range(n_updates):
-        z = valley_point(x)
-        z = z + stride * theorem21_prediction(objective, z, eta, rho).drift
-        x = float(valley_foot(z)[0])
+        z = _point(x)
+        z = z + stride * theorem21_prediction.unchecked(objective, z, eta, rho).drift
+        x = float(_foot(z)[0])
         xs[k + 1] = x
     return stride * np.arange(n_updates + 1), xs
 
@@ -349,62 +387,3 @@ def leading_remainder(objective: Objective, wz, eta, rho):
     g = p.grad_lambda_max
     g_perp = g - (g @ p.v1) * p.v1
     return -(p.eta**2) * p.rho**2 / (2 * (2 - p.eta * p.lam1)) * (H @ g_perp)
-
-
-def cubic_objective(M, T, name: str = "cubic") -> Objective:
-    """``ℓ(w) = ½ wᵀMw + T(w, w, w)/6`` with exact derivatives.
-
-    ``∇ℓ = Mw + ½T(w, w, ·)``, ``∇²ℓ = M + T(w, ·, ·)`` and ``D³ℓ = T`` is constant,
-    so D³ℓ is 0-Lipschitz: the smallest B of Theorem 21's assumption is 0, while
-    the Hessian still changes (Chapter 5).
-
-    Parameters
-    ----------
-    M : array_like, shape (d, d)
-        Symmetric matrix, the Hessian at 0.
-    T : array_like, shape (d, d, d)
-        Fully symmetric tensor.
-
-    Examples
-    --------
-    >>> T = np.zeros((2, 2, 2))
-    >>> T[0, 0, 1] = T[0, 1, 0] = T[1, 0, 0] = 1.0
-    >>> loss = cubic_objective(np.diag([2.0, 1.0]), T)
-    >>> loss.value([1.0, 1.0])
-    2.0
-    """
-    M = np.asarray(M, dtype=float)
-    T = np.asarray(T, dtype=float)
-    d = M.shape[0]
-    if M.shape != (d, d) or not np.allclose(M, M.T):
-        raise ValueError(f"M must be a symmetric (d, d) matrix, got shape {M.shape}")
-    if T.shape != (d, d, d):
-        raise ValueError(f"T must have shape ({d}, {d}, {d}), got {T.shape}")
-    for axes in [(1, 0, 2), (0, 2, 1), (2, 1, 0)]:
-        if not np.allclose(T, T.transpose(axes)):
-            raise ValueError("T must be a fully symmetric tensor")
-
-    def _w(w):
-        return as_points(w, d=d)
-
-    def value(w):
-        w = _w(w)
-        v = (
-            0.5 * np.einsum("...i,ij,...j->...", w, M, w)
-            + np.einsum("ijk,...i,...j,...k->...", T, w, w, w) / 6
-        )
-        return _scalar(v)
-
-    def grad(w):
-        w = _w(w)
-        return w @ M + 0.5 * np.einsum("ijk,...i,...j->...k", T, w, w)
-
-    def hess(w):
-        w = _w(w)
-        return M + np.einsum("ijk,...i->...jk", T, w)
-
-    def d3(w):
-        w = _w(w)
-        return np.broadcast_to(T, (*w.shape[:-1], d, d, d)).copy()
-
-    return Objective(value, grad, hess, d3, name=name)

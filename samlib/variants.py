@@ -5,10 +5,10 @@
 * :func:`run_stochastic_sam`: SAM whose two gradients (the ascent direction and the
   descent gradient) both come from the same random mini-batch of examples, the
   stochastic SAM of Wen et al. (2023); batch size 1 is their "1-SAM".
-* Stability along one eigenvector: :func:`sam_multiplier` and
-  :func:`usam_multiplier`, the factor one step multiplies a coordinate by, and
-  :func:`usam_edge`, the largest curvature on which unnormalised SAM is stable. SAM's
-  own threshold is :func:`samlib.stability.sam_edge`.
+
+Both runners iterate in :func:`samlib._runner.iterate`, the loop of every runner.
+The edges of stability of SAM, USAM and their multipliers are in
+:mod:`samlib.stability`.
 """
 
 from __future__ import annotations
@@ -17,29 +17,29 @@ from collections.abc import Callable
 
 import numpy as np
 
+from samlib._runner import batch_shape, gradient_kernel, iterate
 from samlib._validation import (
     as_count,
     as_eigenvalues,
     as_param,
     as_points,
+    as_rng,
     batch_param,
 )
-from samlib.steps import _DivergenceGuard, _shape_checked, normalize
+from samlib.steps import sam_ascent_point
 
 __all__ = [
     "momentum_cycle",
     "momentum_sam_step",
     "run_momentum_sam",
     "run_stochastic_sam",
-    "sam_multiplier",
     "stochastic_sam_step",
-    "usam_edge",
-    "usam_multiplier",
 ]
 
 
 def _sam_gradient(w, grad, rho):
-    return grad(w + rho * normalize(grad(w)))
+    """∇ℓ at SAM's ascent point, eq. (2), for checked values."""
+    return grad(sam_ascent_point.unchecked(w, grad, rho))
 
 
 # --- heavy-ball momentum -----------------------------------------------------------
@@ -65,11 +65,15 @@ def momentum_sam_step(w, m, grad: Callable, eta, rho, beta):
     -------
     w_next, m_next : ndarray
     """
-    w = as_points(w)
+    w, grad = gradient_kernel(grad, w)
     m = np.broadcast_to(as_points(m, name="m", d=w.shape[-1]), w.shape)
-    p = _momentum_params(w, eta, rho, beta)
-    m_next = p["beta"] * m + _sam_gradient(w, _shape_checked(grad), p["rho"])
-    return w - p["eta"] * m_next, m_next
+    eta, rho, beta = _momentum_params(w, eta, rho, beta)
+    return _momentum_update(w, m, grad, eta, rho, beta)
+
+
+def _momentum_update(w, m, grad, eta, rho, beta):
+    m_next = beta * m + _sam_gradient(w, grad, rho)
+    return w - eta * m_next, m_next
 
 
 def _momentum_params(w, eta, rho, beta):
@@ -78,11 +82,11 @@ def _momentum_params(w, eta, rho, beta):
     beta = as_param(beta, "beta", nonneg=True)
     if not np.all(np.asarray(beta) < 1):
         raise ValueError(f"the momentum must satisfy 0 ≤ β < 1, got β = {beta!r}")
-    return {
-        "eta": batch_param(eta, w, "eta"),
-        "rho": batch_param(rho, w, "rho"),
-        "beta": batch_param(beta, w, "beta"),
-    }
+    return (
+        batch_param(eta, w, "eta"),
+        batch_param(rho, w, "rho"),
+        batch_param(beta, w, "beta"),
+    )
 
 
 def run_momentum_sam(
@@ -122,26 +126,20 @@ def run_momentum_sam(
     [1.0, -1.0, 1.0, -1.0, 1.0]
     """
     n_steps = as_count(n_steps, "n_steps")
-    w0 = as_points(w0, name="w0")
-    grad = _shape_checked(grad)
-    p = _momentum_params(w0, eta, rho, beta)
-    batch = np.broadcast_shapes(w0.shape[:-1], *(np.shape(v)[:-1] for v in p.values()))
-    w = np.broadcast_to(w0, (*batch, w0.shape[-1])).astype(float)
+    w0, grad = gradient_kernel(grad, w0, name="w0")
+    eta, rho, beta = _momentum_params(w0, eta, rho, beta)
+    w = np.broadcast_to(w0, (*batch_shape(w0, eta, rho, beta), w0.shape[-1]))
+    w = w.astype(float)
     if m0 is None:
         m = np.zeros_like(w)
     else:
         m0 = as_points(m0, name="m0", d=w.shape[-1])
         m = np.broadcast_to(m0, w.shape).astype(float)
-    trajectory = np.empty((n_steps + 1, *w.shape))
-    trajectory[0] = w
-    guard = _DivergenceGuard(w, allow_divergence)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(n_steps):
-            w, m = guard.feed(w, m)
-            m = p["beta"] * m + _sam_gradient(w, grad, p["rho"])
-            w = guard.check(w - p["eta"] * m, t + 1)
-            trajectory[t + 1] = w
-    return trajectory
+
+    def step(t, w, m):
+        return _momentum_update(w, m, grad, eta, rho, beta)
+
+    return iterate(step, (w, m), n_steps, allow_divergence=allow_divergence)
 
 
 def momentum_cycle(lams, eta, rho, beta) -> np.ndarray:
@@ -212,6 +210,10 @@ def stochastic_sam_step(w, example_grad: Callable, idx, eta, rho):
     eta = as_param(eta, "eta", positive=True)
     rho = as_param(rho, "rho", nonneg=True)
     idx = np.atleast_1d(np.asarray(idx, dtype=int))
+    return _stochastic_update(w, example_grad, idx, eta, rho)
+
+
+def _stochastic_update(w, example_grad, idx, eta, rho):
     return w - eta * _sam_gradient(w, lambda u: example_grad(u, idx), rho)
 
 
@@ -274,104 +276,19 @@ def run_stochastic_sam(
             f"batch_size must be ≤ n_examples = {n_examples}, got {batch_size}"
         )
     n_steps = as_count(n_steps, "n_steps")
-    if seed is None or isinstance(seed, bool):
-        raise TypeError(
-            "seed must be an int or a numpy Generator: explicit seeds keep runs "
-            "reproducible"
-        )
+    rng = as_rng(seed)
     eta = as_param(eta, "eta", positive=True)
     rho = as_param(rho, "rho", nonneg=True)
     if np.ndim(eta) or np.ndim(rho):
         raise ValueError("eta and rho must be scalars for run_stochastic_sam")
     w = as_points(w0, name="w0").astype(float)
-    rng = np.random.default_rng(seed)
     if batch_size == 1:
         batches = rng.integers(n_examples, size=(n_steps, 1))
     else:
         keys = rng.random((n_steps, n_examples))
         batches = np.argsort(keys, axis=1)[:, :batch_size]
-    trajectory = np.empty((n_steps + 1, *w.shape))
-    trajectory[0] = w
-    guard = _DivergenceGuard(w, allow_divergence)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(n_steps):
-            (w,) = guard.feed(w)
-            idx = batches[t]
-            g = example_grad(w, idx)
-            w = guard.check(w - eta * example_grad(w + rho * normalize(g), idx), t + 1)
-            trajectory[t + 1] = w
-    return trajectory
 
+    def step(t, w):
+        return (_stochastic_update(w, example_grad, batches[t], eta, rho),)
 
-# --- stability along one eigenvector ---------------------------------------------
-
-
-def sam_multiplier(lam, grad_norm, eta, rho):
-    """``1 - ηλ - ηρλ²/‖∇ℓ‖``: the factor one SAM step multiplies a coordinate by.
-
-    On a quadratic, the coordinate along an eigenvector with eigenvalue λ is
-    multiplied by this factor when the gradient norm is ``‖∇ℓ(w)‖`` (eq. 3). It is
-    -1 at SAM's edge of stability :func:`samlib.stability.sam_edge` and on the 2-cycle
-    of Theorems 1–2.
-
-    Examples
-    --------
-    On the 2-cycle of ``½·w²`` with η = 0.2, ρ = 1 the gradient norm is β1 = 0.2/1.8:
-
-    >>> round(sam_multiplier(1.0, 0.2 / 1.8, 0.2, 1.0), 12)
-    -1.0
-    """
-    lam = as_param(lam, "lam")
-    g = as_param(grad_norm, "grad_norm", positive=True)
-    eta = as_param(eta, "eta", positive=True)
-    rho = as_param(rho, "rho", nonneg=True)
-    factor = 1 - eta * lam - eta * rho * np.square(lam) / g
-    return float(factor) if np.ndim(factor) == 0 else factor
-
-
-def usam_multiplier(lam, eta, rho):
-    """``1 - ηλ(1 + ρλ)``: one unnormalised SAM step on ``½λw²`` multiplies w by it.
-
-    ``∇ℓ(w + ρ∇ℓ(w)) = λ(w + ρλw)``, so USAM on a quadratic is a linear map, and it
-    converges if and only if the factor lies in ``(-1, 1)``.
-
-    Examples
-    --------
-    >>> usam_multiplier(2.0, 0.5, 0.5)
-    -1.0
-    """
-    lam = as_param(lam, "lam")
-    eta = as_param(eta, "eta", positive=True)
-    rho = as_param(rho, "rho", nonneg=True)
-    factor = 1 - eta * lam * (1 + rho * lam)
-    return float(factor) if np.ndim(factor) == 0 else factor
-
-
-def usam_edge(eta, rho):
-    """The largest curvature on which unnormalised SAM is stable.
-
-    The positive root of ``ηλ(1 + ρλ) = 2`` (:func:`usam_multiplier` = -1),
-
-    ``λ = (sqrt(1 + 8ρ/η) - 1)/(2ρ) = 4/(η(1 + sqrt(1 + 8ρ/η)))``,
-
-    which is ``2/η`` at ρ = 0 and decreases in ρ. Unlike SAM's edge
-    (:func:`samlib.stability.sam_edge`) it does not depend on the gradient norm.
-
-    Parameters
-    ----------
-    eta : float or array_like
-        η > 0.
-    rho : float or array_like
-        ρ ≥ 0.
-
-    Examples
-    --------
-    >>> usam_edge(0.1, 0.1)
-    10.0
-    >>> usam_edge(0.2, 0.0)
-    10.0
-    """
-    eta = as_param(eta, "eta", positive=True)
-    rho = as_param(rho, "rho", nonneg=True)
-    edge = 4 / (eta * (1 + np.sqrt(1 + 8 * np.asarray(rho) / eta)))
-    return float(edge) if np.ndim(edge) == 0 else edge
+    return iterate(step, (w,), n_steps, allow_divergence=allow_divergence)

@@ -1,7 +1,7 @@
 """Every derivative in samlib against central finite differences.
 
 Quadratic (value, grad, hess, d3), the potential J of Proposition 8 (J, grad_J,
-hess_J) and the teaching losses of ``samlib.objectives`` (value -> grad -> hess -> d3).
+hess_J) and every loss of ``samlib.objectives`` (value -> grad -> hess -> d3).
 Also: symmetry of Hessians and third-derivative tensors, and batched calls
 ``(n, d)`` / ``(n, m, d)`` agreeing with one call per point.
 """
@@ -10,28 +10,18 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from _helpers import H_STEP, central_difference, cubic_example
 from samlib import J, Quadratic, grad_J, hess_J
-from samlib.objectives import paper_objective, product_loss, quadratic_objective
-
-PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=None)
-
-# A central difference with step h has truncation error h²/6 |f'''| and round-off
-# about eps |f| / h; h = 1e-5 balances them near 1e-10 for the O(1) scales used here.
-H_STEP = 1e-5
-
-
-def central_difference(f, w, h=H_STEP):
-    """``D[..., k] = (f(w + h e_k) - f(w - h e_k)) / (2h)`` for one point ``w``."""
-    w = np.asarray(w, dtype=float)
-    columns = []
-    for k in range(w.size):
-        e = np.zeros_like(w)
-        e[k] = h
-        columns.append((np.asarray(f(w + e)) - np.asarray(f(w - e))) / (2 * h))
-    return np.stack(columns, axis=-1)
+from samlib.objectives import (
+    cubic_objective,
+    paper_objective,
+    product_loss,
+    quadratic_objective,
+    sharpening_loss,
+)
 
 
 def assert_matches_fd(exact, f, w, *, rtol=1e-6, h=H_STEP):
@@ -70,7 +60,6 @@ points2 = st.tuples(st.floats(-3, 3), st.floats(-3, 3)).map(np.array)
 # Quadratic
 
 
-@PROPERTY
 @given(lams=eigenvalues(), seed=st.integers(0, 2**32 - 1))
 def test_quadratic_derivatives_match_finite_differences(lams, seed):
     q = Quadratic(lams)
@@ -126,7 +115,6 @@ def potential_setups(draw):
     return lams, eta, rho, u
 
 
-@PROPERTY
 @given(setup=potential_setups())
 def test_J_derivatives_match_finite_differences(setup):
     lams, eta, rho, u = setup
@@ -143,7 +131,6 @@ def test_J_derivatives_match_finite_differences(setup):
     assert_symmetric(hess_J(u, lams, eta, rho), 2)
 
 
-@PROPERTY
 @given(setup=potential_setups())
 def test_J_closed_form_of_proposition_8(setup):
     """J(u) = ½ Σ λi² ui² / βi - sqrt(Σ λi² ui²), transcribed independently."""
@@ -182,11 +169,16 @@ def test_J_batched_calls_agree_with_pointwise_calls():
 # samlib.objectives
 
 
-OBJECTIVES = {"paper": paper_objective, "product": product_loss}
+OBJECTIVES = {
+    "paper": paper_objective,
+    "product": product_loss,
+    "sharpening": sharpening_loss,
+    "sharpening(0.4, 2)": lambda: sharpening_loss(alpha=0.4, y_star=2.0),
+    "cubic": cubic_example,
+}
 
 
 @pytest.mark.parametrize("name", OBJECTIVES)
-@PROPERTY
 @given(w=points2)
 def test_objective_derivatives_match_finite_differences(name, w):
     obj = OBJECTIVES[name]()
@@ -251,3 +243,31 @@ def test_objective_batched_calls_agree_with_pointwise_calls(name):
     np.testing.assert_allclose(
         sharp, np.linalg.eigvalsh(out["hess"])[..., -1], rtol=1e-14
     )
+
+
+def test_sharpening_loss_has_its_minimum_at_y_star():
+    """ℓ = ½(1 + y²)x² + ½α(y - y*)² vanishes at (0, y*), with sharpness 1 + y*²."""
+    loss = sharpening_loss(alpha=0.3, y_star=3.3)
+    batch = np.array([[0.0, 3.3], [1.0, 2.0], [0.2, 2.5]])
+    assert loss.value([0.0, 3.3]) == 0.0
+    np.testing.assert_allclose(loss.grad([0.0, 3.3]), [0.0, 0.0])
+    assert loss.sharpness([0.0, 3.3]) == pytest.approx(1 + 3.3**2)
+    assert np.all(loss.value(batch[1:]) > 0)
+
+
+def test_cubic_objective_has_the_constant_third_derivative_it_is_given():
+    T = cubic_example().d3(np.zeros((3, 2)))
+    assert T.shape == (3, 2, 2, 2)
+    np.testing.assert_array_equal(T[1], cubic_example().d3([5.0, -2.0]))
+    assert T[0, 0, 0, 1] == 1.0 and T[0, 1, 1, 1] == 0.0
+
+
+@pytest.mark.parametrize("alpha", [0.0, -1.0, [0.1, 0.2]])
+def test_sharpening_loss_rejects_bad_alpha(alpha):
+    with pytest.raises(ValueError, match="alpha"):
+        sharpening_loss(alpha=alpha)
+
+
+def test_cubic_objective_rejects_a_tensor_that_is_not_symmetric():
+    with pytest.raises(ValueError, match="fully symmetric"):
+        cubic_objective(np.eye(2), np.arange(8.0).reshape(2, 2, 2))

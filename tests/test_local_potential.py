@@ -24,8 +24,7 @@ from samlib.local_potential import (
     saddle_noise_scale,
     sam_in_local_coordinates,
 )
-from samlib.objectives import paper_objective
-from samlib.valley import cubic_objective
+from samlib.objectives import cubic_objective, paper_objective
 
 ETA = 0.2
 

@@ -9,6 +9,7 @@ Hessian.
 import numpy as np
 import pytest
 
+from _helpers import central_difference, directional_difference
 from samlib import run_gd, run_sam
 from samlib.network import TwoLayerNet, lanczos_top_eigenpair, power_iteration
 
@@ -38,13 +39,7 @@ def random_theta(net, seed=1):
 def test_backprop_matches_finite_differences_of_the_loss(net):
     X, y = data(net)
     theta = random_theta(net)
-    h = 1e-6
-    fd = np.array(
-        [
-            (net.loss(theta + h * e, X, y) - net.loss(theta - h * e, X, y)) / (2 * h)
-            for e in np.eye(net.n_params)
-        ]
-    )
+    fd = central_difference(lambda t: net.loss(t, X, y), theta, h=1e-6)
     np.testing.assert_allclose(net.grad(theta, X, y), fd, atol=1e-8)
 
 
@@ -53,8 +48,7 @@ def test_hvp_matches_finite_differences_of_the_gradient(net):
     X, y = data(net)
     theta = random_theta(net)
     v = np.random.default_rng(5).standard_normal(net.n_params)
-    h = 1e-5
-    fd = (net.grad(theta + h * v, X, y) - net.grad(theta - h * v, X, y)) / (2 * h)
+    fd = directional_difference(lambda t: net.grad(t, X, y), theta, v)
     hv = net.hvp(theta, X, y, v)
     np.testing.assert_allclose(hv, fd, atol=1e-7 * max(1.0, np.abs(hv).max()))
 
@@ -63,14 +57,7 @@ def test_hvp_matches_finite_differences_of_the_gradient(net):
 def test_dense_hessian_is_the_jacobian_of_the_gradient(net):
     X, y = data(net)
     theta = random_theta(net)
-    h = 1e-5
-    jac = np.stack(
-        [
-            (net.grad(theta + h * e, X, y) - net.grad(theta - h * e, X, y)) / (2 * h)
-            for e in np.eye(net.n_params)
-        ],
-        axis=1,
-    )
+    jac = central_difference(lambda t: net.grad(t, X, y), theta)
     H = net.hessian(theta, X, y)
     np.testing.assert_allclose(H, H.T, atol=1e-12)
     np.testing.assert_allclose(H, jac, atol=1e-7)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from samlib import (
@@ -16,8 +16,6 @@ from samlib import (
     run_sam,
     sign_flip,
 )
-
-PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 
 
 @st.composite
@@ -82,7 +80,6 @@ def check_stationary_points(lams, eta, rho):
     return points
 
 
-@PROPERTY
 @given(setup=setups())
 def test_proposition8_stationary_points_and_hessian_signatures(setup):
     lams, eta, rho, _ = setup
@@ -101,7 +98,6 @@ def test_proposition8_with_repeated_eigenvalues(lams):
         assert p.n_zero == np.sum(lams == lams[p.index]) - 1
 
 
-@PROPERTY
 @given(setup=setups(ties=False))
 def test_proposition8_no_other_stationary_points(setup):
     """With distinct eigenvalues, ∇J(u) = 0 only at ±(βi/λi) ei: points on the
@@ -174,7 +170,6 @@ def sam_runs(draw, eta_max=0.99):
     return lams, eta, rho, w0
 
 
-@PROPERTY
 @given(run=sam_runs())
 def test_lemma10_sign_flipped_sam_is_gradient_descent_on_J(run):
     lams, eta, rho, w0 = run
@@ -197,7 +192,6 @@ def test_lemma10_sign_flipped_sam_is_gradient_descent_on_J(run):
         np.testing.assert_allclose(v, u[t + 1], rtol=1e-7, atol=1e-10 * rho)
 
 
-@PROPERTY
 @given(run=sam_runs())
 def test_lemma10_J_decreases_at_least_by_the_stated_amount(run):
     lams, eta, rho, w0 = run
@@ -211,7 +205,6 @@ def test_lemma10_J_decreases_at_least_by_the_stated_amount(run):
     assert np.all(np.diff(values, axis=0) <= bounds + tol)
 
 
-@PROPERTY
 @given(setup=setups())
 def test_lemma10_bound_is_the_stated_formula(setup):
     lams, eta, rho, seed = setup

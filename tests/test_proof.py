@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from samlib import (
@@ -24,8 +24,6 @@ from samlib import (
     sam_step,
     sign_flip,
 )
-
-PROPERTY = settings(max_examples=30, deadline=None, derandomize=True, database=None)
 
 
 @st.composite
@@ -60,7 +58,6 @@ def normal(V):
 
 
 @given(v=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=6))
-@settings(max_examples=60, deadline=None, derandomize=True, database=None)
 def test_delta_t_matches_definition_12(v):
     v = np.array(v)
     if not np.any(v):
@@ -87,7 +84,6 @@ def test_s_t_and_offaxis_ratio():
 
 
 @given(v=st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=6))
-@settings(max_examples=60, deadline=None, derandomize=True, database=None)
 def test_lemma13_holds_for_every_ratio(v):
     """δ ≤ ½ Σ_{i≥2} v_i²/v_1², with or without the paper's "≤ 1/2" proviso."""
     v = np.array(v)
@@ -103,7 +99,6 @@ def test_lemma13_holds_for_every_ratio(v):
     x=st.lists(st.floats(0, 10), min_size=1, max_size=12),
     b=st.floats(0.1, 9.0),
 )
-@settings(max_examples=60, deadline=None, derandomize=True, database=None)
 def test_entry_and_settling_times_match_loops(x, b):
     x = np.array(x)
     entry = next((t for t, value in enumerate(x) if value <= b), -1)
@@ -148,7 +143,6 @@ def test_sample_ball_is_uniform():
 LEMMA6 = {"d_max": 4, "ratio_min": 0.4, "eta_min": 0.3}
 
 
-@PROPERTY
 @given(setup=setups(gap=False, **LEMMA6))
 def test_lemma6_after_T_steps_the_gradient_is_in_the_ball(setup):
     lams, eta, rho, seed = setup
@@ -173,7 +167,6 @@ def test_lemma6_is_zero_inside_the_ball_and_checks_eta():
         proof.lemma6_descent_time([1.0, 0.5], 0.6, 1.0, R=1.0)
 
 
-@PROPERTY
 @given(setup=setups(d_min=2, **LEMMA6))
 def test_lemma6_ratio_bound_at_entry(setup):
     lams, eta, rho, seed = setup
@@ -215,7 +208,6 @@ def test_lemma7_Delta_matches_the_formula():
     )
 
 
-@PROPERTY
 @given(setup=setups(d_min=1), R_over_b=st.floats(1.05, 1e4))
 def test_lemma7_simplified_bound_needs_the_plus_one(setup, R_over_b):
     lams, eta, rho, _ = setup
@@ -236,7 +228,6 @@ def test_lemma7_rejects_R_inside_the_ball():
 # --------------------------------------------------------------------- Lemma 11
 
 
-@PROPERTY
 @given(setup=setups(d_min=1))
 def test_lemma11_J_range_against_brute_force(setup):
     lams, eta, rho, seed = setup
@@ -255,7 +246,6 @@ def test_lemma11_J_range_against_brute_force(setup):
     assert proof.lemma11_J_range(lams, eta, rho) == pytest.approx(brute, rel=1e-6)
 
 
-@PROPERTY
 @given(setup=setups(d_min=1), eps=st.floats(0.01, 2.0))
 def test_lemma11_counts_and_decrease_on_trajectories(setup, eps):
     lams, eta, rho, seed = setup
@@ -309,7 +299,6 @@ def test_lemma14_mu_and_assumptions():
         proof.lemma14_T1([1.0, 1.0, 0.5], 0.2, 1.0)
 
 
-@PROPERTY
 @given(setup=setups(d_min=2))
 def test_lemma14_threshold_is_the_binding_lemma4_threshold(setup):
     lams, eta, rho, _ = setup
@@ -326,7 +315,6 @@ def test_lemma14_threshold_is_the_binding_lemma4_threshold(setup):
     ] ** 2 * (1 - 1e-12)
 
 
-@PROPERTY
 @given(setup=setups(d_min=2))
 def test_lemma14_equivalence_and_factors_on_trajectories(setup):
     lams, eta, rho, seed = setup
@@ -355,7 +343,6 @@ def test_lemma14_equivalence_and_factors_on_trajectories(setup):
     assert bad.sum(axis=0).max() <= proof.lemma14_T1(lams, eta, rho)
 
 
-@PROPERTY
 @given(setup=setups(d_min=2))
 def test_lemma14_T1_is_lemma11_at_its_epsilon(setup):
     lams, eta, rho, _ = setup
@@ -414,7 +401,6 @@ def test_lemma14_17_19_hold_past_their_counts():
 # ------------------------------------------------------------------ Lemmas 16–20
 
 
-@PROPERTY
 @given(setup=setups(d_min=1, gap=False))
 def test_lemma16_identity_with_the_corrected_sign(setup):
     lams, eta, rho, seed = setup
@@ -431,7 +417,6 @@ def test_lemma16_identity_with_the_corrected_sign(setup):
     assert np.all(np.abs(lhs + rhs)[big] > 1e-7 * scale[big])
 
 
-@PROPERTY
 @given(setup=setups(d_min=2))
 def test_lemma16_contraction_and_sign_flip(setup):
     lams, eta, rho, seed = setup
@@ -472,7 +457,6 @@ def test_lemma18_counterexample_and_range():
     sign=st.sampled_from([-1.0, 1.0]),
     e=st.floats(-1, 1),
 )
-@settings(max_examples=80, deadline=None, derandomize=True, database=None)
 def test_lemma18_on_its_worst_vectors(eps, beta1, frac, sign, e):
     """v with |v1 - sβ1| ≤ ε and δ = frac·ε² exactly: ‖v - sβ1e1‖ ≤ 2(1+β1)ε."""
     v1 = sign * max(beta1 + e * eps, 1e-9)
@@ -483,7 +467,6 @@ def test_lemma18_on_its_worst_vectors(eps, beta1, frac, sign, e):
     assert np.linalg.norm(v - sign * beta1 * np.eye(2)[0]) <= bound * (1 + 1e-9)
 
 
-@PROPERTY
 @given(setup=setups(d_min=2))
 def test_lemma19_is_lemma17_at_a_smaller_epsilon(setup):
     lams, eta, rho, _ = setup
@@ -508,7 +491,6 @@ def test_step_counts_reject_large_epsilon():
         proof.lemma14_steps(lams, eta, rho, 0.5, 1.0)
 
 
-@PROPERTY
 @given(setup=setups(d_min=2))
 def test_lemma20_on_trajectories(setup):
     lams, eta, rho, seed = setup

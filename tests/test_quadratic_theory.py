@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from samlib import (
@@ -23,8 +23,6 @@ from samlib import (
     theorem3_steps,
     theorem3_terms,
 )
-
-PROPERTY = settings(max_examples=100, deadline=None, derandomize=True, database=None)
 
 
 @st.composite
@@ -61,7 +59,6 @@ def random_vectors(rng, d, norms):
 # Lemma 5
 
 
-@PROPERTY
 @given(setup=lemma5_setups())
 def test_lemma5_constants_match_the_paper(setup):
     lams, eta, rho, _ = setup
@@ -77,7 +74,6 @@ def test_lemma5_constants_match_the_paper(setup):
     assert c.b == pytest.approx(eta * rho * lams[0] ** 2, rel=1e-12)
 
 
-@PROPERTY
 @given(setup=lemma5_setups())
 def test_lemma5_part2_component_shrinks_iff_norm_exceeds_beta(setup):
     """v_{t+1,i}² < v_{t,i}² iff ‖v_t‖ > βi."""
@@ -99,7 +95,6 @@ def test_lemma5_part2_component_shrinks_iff_norm_exceeds_beta(setup):
     assert predicted[:, 0].any() and not predicted[:, 0].all()
 
 
-@PROPERTY
 @given(setup=lemma5_setups(distinct=True))
 def test_lemma5_part3_first_component_gains_iff_norm_below_alpha(setup):
     """For λ1 > λ2: v²_{t+1,1}/v²_{t+1,i} > v²_{t,1}/v²_{t,i} iff ‖v_t‖ < αi."""
@@ -125,7 +120,6 @@ def test_lemma5_part3_first_component_gains_iff_norm_below_alpha(setup):
     np.testing.assert_array_equal(gains[clear], predicted[clear])
 
 
-@PROPERTY
 @given(setup=lemma5_setups())
 def test_lemma5_part4_ordering_of_the_constants(setup):
     """βd ≤ ... ≤ β1 ≤ αd ≤ ... ≤ α1 = γ1, β1 ≤ b, and β1 < αd (λd > 0)."""
@@ -140,7 +134,6 @@ def test_lemma5_part4_ordering_of_the_constants(setup):
     assert c.beta[0] < c.alpha[-1]
 
 
-@PROPERTY
 @given(setup=lemma5_setups())
 def test_lemma5_part5_the_ball_of_radius_b_is_absorbing(setup):
     """‖v_t‖ ≤ b implies ‖v_{t+1}‖ ≤ b."""
@@ -283,7 +276,6 @@ def theorem3_setups(draw):
     return lams, eta, rho, eps, R, q, A, delta
 
 
-@PROPERTY
 @given(args=theorem3_setups())
 def test_theorem3_terms_match_an_independent_transcription(args):
     terms = theorem3_terms(*args)

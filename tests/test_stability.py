@@ -1,16 +1,31 @@
-"""Tests of samlib.stability: the edges of stability of GD and SAM (Chapter 2)."""
+"""Tests of samlib.stability: the edges of stability of GD, SAM and USAM and the
+multipliers whose value -1 defines them (Chapters 2 and 7)."""
+
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from samlib import Quadratic, gd_step, run_gd, sam_step, top_eigenpair
+from samlib import (
+    Quadratic,
+    gd_step,
+    limit_cycle,
+    quadratic_constants,
+    run_gd,
+    run_usam,
+    sam_step,
+    top_eigenpair,
+)
+from samlib.objectives import sharpening_loss
 from samlib.stability import (
     gd_edge,
     sam_edge,
-    sharpening_loss,
+    sam_multiplier,
     steps_along_top_eigenvector,
+    usam_edge,
+    usam_multiplier,
 )
 
 positive = st.floats(min_value=1e-3, max_value=1e3)
@@ -41,7 +56,6 @@ def test_gd_edge_rejects_bad_step_sizes(eta):
 # --- sam_edge ------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None)
 @given(g=positive, eta=positive, rho=positive)
 def test_sam_edge_solves_its_defining_equation(g, eta, rho):
     lam = sam_edge(g, eta, rho)
@@ -95,41 +109,24 @@ def test_sam_edge_rejects_bad_arguments(args, match):
         sam_edge(*args)
 
 
-# --- sharpening_loss -----------------------------------------------------------------
+def exact_sam_edge(g, eta, rho) -> float:
+    """``4/(η(1 + sqrt(1 + 8ρ/(ηg))))`` in 60-digit decimal arithmetic, whose
+    exponent range no float reaches: an independent value of the edge."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        g, eta, rho = Decimal(g), Decimal(eta), Decimal(rho)
+        return float(4 / (eta * (1 + (1 + 8 * rho / (eta * g)).sqrt())))
 
 
-def _central(f, w, h=1e-6):
-    w = np.asarray(w, dtype=float)
-    cols = []
-    for k in range(w.size):
-        e = np.zeros_like(w)
-        e[k] = h
-        cols.append((np.asarray(f(w + e)) - np.asarray(f(w - e))) / (2 * h))
-    return np.stack(cols, axis=-1)
-
-
-@pytest.mark.parametrize("w", [[0.3, -1.2], [1.5, 2.5], [-0.7, 0.1]])
-def test_sharpening_loss_derivatives_match_finite_differences(w):
-    loss = sharpening_loss(alpha=0.4, y_star=2.0)
-    np.testing.assert_allclose(loss.grad(w), _central(loss.value, w), atol=1e-7)
-    np.testing.assert_allclose(loss.hess(w), _central(loss.grad, w), atol=1e-7)
-    np.testing.assert_allclose(loss.d3(w), _central(loss.hess, w), atol=1e-6)
-    T = loss.d3(w)
-    np.testing.assert_allclose(T, np.transpose(T, (1, 0, 2)))
-    np.testing.assert_allclose(T, np.transpose(T, (0, 2, 1)))
-
-
-def test_sharpening_loss_is_batched_and_has_its_minimum_at_y_star():
-    loss = sharpening_loss(alpha=0.3, y_star=3.3)
-    batch = np.array([[0.0, 3.3], [1.0, 2.0], [0.2, 2.5]])
-    assert loss.value(batch).shape == (3,)
-    assert loss.grad(batch).shape == (3, 2)
-    assert loss.hess(batch).shape == (3, 2, 2)
-    assert loss.d3(batch).shape == (3, 2, 2, 2)
-    assert loss.value([0.0, 3.3]) == 0.0
-    np.testing.assert_allclose(loss.grad([0.0, 3.3]), [0.0, 0.0])
-    assert loss.sharpness([0.0, 3.3]) == pytest.approx(1 + 3.3**2)
-    assert np.all(loss.value(batch[1:]) > 0)
+@pytest.mark.parametrize("eta, rho", [(0.1, 0.5), (1e-3, 2.0), (5.0, 1e-4)])
+@pytest.mark.parametrize("exponent", [-323, -300, -160, -1, 0, 150, 155, 156, 200, 308])
+def test_sam_edge_holds_across_the_whole_float_range(eta, rho, exponent):
+    """Where (η‖g‖)² overflows (‖g‖ ≳ 1e155) the edge is ≈ 2/η, not 0; where ‖g‖
+    is subnormal it is tiny but not 0. As the SAM step, it stays exact at any scale."""
+    g = 1.7 * 10.0**exponent if exponent < 308 else 1.7e308
+    got = sam_edge(g, eta, rho)
+    assert got == pytest.approx(exact_sam_edge(g, eta, rho), rel=1e-13)
+    assert 0 < got <= gd_edge(eta)
 
 
 def test_gd_has_an_exact_two_cycle_at_the_edge_of_stability():
@@ -143,12 +140,6 @@ def test_gd_has_an_exact_two_cycle_at_the_edge_of_stability():
     w1 = gd_step(w, loss.grad, eta)
     np.testing.assert_allclose(w1, [-x, y], atol=1e-12)
     np.testing.assert_allclose(gd_step(w1, loss.grad, eta), w, atol=1e-12)
-
-
-@pytest.mark.parametrize("alpha", [0.0, -1.0, [0.1, 0.2]])
-def test_sharpening_loss_rejects_bad_alpha(alpha):
-    with pytest.raises(ValueError):
-        sharpening_loss(alpha=alpha)
 
 
 # --- steps_along_top_eigenvector -----------------------------------------------------
@@ -183,3 +174,65 @@ def test_steps_along_top_eigenvector_rejects_bad_paths(path):
 def test_steps_along_top_eigenvector_needs_an_objective():
     with pytest.raises(TypeError, match="Objective"):
         steps_along_top_eigenvector(lambda w: w, np.zeros((3, 2)))
+
+
+# --- usam_edge and the multipliers ----------------------------------------------
+
+
+@given(eta=positive, rho=positive)
+def test_usam_edge_solves_its_defining_equation(eta, rho):
+    lam = usam_edge(eta, rho)
+    assert 0 < lam < gd_edge(eta)
+    assert eta * lam * (1 + rho * lam) == pytest.approx(2.0, rel=1e-10)
+    assert usam_multiplier(lam, eta, rho) == pytest.approx(-1.0, abs=1e-9)
+
+
+def test_usam_edge_at_rho_zero_is_two_over_eta_and_decreases_in_rho():
+    assert usam_edge(0.2, 0.0) == pytest.approx(10.0)
+    edges = usam_edge(0.2, np.array([0.0, 0.01, 0.1, 1.0, 10.0]))
+    assert np.all(np.diff(edges) < 0)
+    # closed form (sqrt(1 + 8ρ/η) - 1)/(2ρ)
+    rho = 0.3
+    assert usam_edge(0.2, rho) == pytest.approx(
+        (np.sqrt(1 + 8 * rho / 0.2) - 1) / (2 * rho), rel=1e-14
+    )
+
+
+@pytest.mark.parametrize("factor, converges", [(0.98, True), (1.02, False)])
+def test_usam_edge_separates_convergence_from_divergence(factor, converges):
+    eta, rho = 0.15, 0.1
+    lam = factor * usam_edge(eta, rho)
+    path = run_usam(Quadratic([lam]).grad, [1.0], eta, rho, 400)
+    assert (abs(path[-1, 0]) < 1e-2) == converges
+    assert (abs(path[-1, 0]) > 1e2) == (not converges)
+    # one step is multiplication by the factor
+    ratio = path[1, 0] / path[0, 0]
+    assert ratio == pytest.approx(usam_multiplier(lam, eta, rho), rel=1e-12)
+
+
+@given(g=positive, eta=positive, rho=positive)
+def test_sam_multiplier_is_minus_one_at_sams_edge(g, eta, rho):
+    lam = sam_edge(g, eta, rho)
+    assert sam_multiplier(lam, g, eta, rho) == pytest.approx(-1.0, abs=1e-9)
+
+
+def test_sam_multiplier_is_one_sam_step_on_a_quadratic():
+    # eq. (3): along e1, SAM multiplies w1 by 1 - ηλ1 - ηρλ1²/‖Λw‖.
+    q = Quadratic([3.0, 1.0])
+    w = np.array([0.4, 0.7])
+    eta, rho = 0.1, 0.2
+    ratio = sam_step(w, q.grad, eta, rho)[0] / w[0]
+    expected = sam_multiplier(3.0, np.linalg.norm(q.grad(w)), eta, rho)
+    assert ratio == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.mark.parametrize(
+    "lams, eta, rho", [([1.0, 0.5], 0.2, 1.0), ([4.0, 2.0, 1.0], 0.1, 0.05)]
+)
+def test_the_2_cycle_sits_exactly_on_sams_edge(lams, eta, rho):
+    w = limit_cycle(lams, eta, rho)[0]
+    g = np.linalg.norm(Quadratic(lams).grad(w))
+    beta1 = quadratic_constants(lams, eta, rho).beta[0]
+    assert g == pytest.approx(beta1, rel=1e-14)
+    assert sam_multiplier(lams[0], g, eta, rho) == pytest.approx(-1.0, rel=1e-13)
+    assert sam_edge(g, eta, rho) == pytest.approx(lams[0], rel=1e-12)

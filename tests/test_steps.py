@@ -6,7 +6,7 @@ SAM, eq. (3) for SAM on a quadratic, ``w - η∇ℓ(w + ρ∇ℓ(w))`` for USAM.
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from samlib import (
@@ -25,8 +25,6 @@ from samlib import (
 )
 from samlib.objectives import paper_objective, product_loss
 
-PROPERTY = settings(max_examples=30, deadline=None, derandomize=True, database=None)
-
 points2 = st.tuples(st.floats(-3, 3), st.floats(-3, 3)).map(np.array)
 etas = st.floats(0.01, 0.5)
 rhos = st.floats(0.0, 2.0)
@@ -41,7 +39,6 @@ def linear_grad(w):
 # normalize
 
 
-@PROPERTY
 @given(
     g=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=6).map(np.array),
     exponent=st.integers(-300, 300),
@@ -85,7 +82,6 @@ def sam_by_hand(w, grad, eta, rho):
 
 
 @pytest.mark.parametrize("objective", [paper_objective, product_loss])
-@PROPERTY
 @given(w=points2, eta=etas, rho=rhos)
 def test_sam_step_is_equation_2(objective, w, eta, rho):
     grad = objective().grad
@@ -99,7 +95,6 @@ def test_sam_step_is_equation_2(objective, w, eta, rho):
     )
 
 
-@PROPERTY
 @given(
     lams=st.lists(st.floats(0.05, 4.0), min_size=1, max_size=5),
     seed=st.integers(0, 2**32 - 1),
@@ -122,7 +117,6 @@ def test_quadratic_sam_map_is_equation_3_and_equals_sam_step(lams, seed, eta, rh
 
 
 @pytest.mark.parametrize("objective", [paper_objective, product_loss])
-@PROPERTY
 @given(w=points2, eta=etas)
 def test_sam_with_rho_zero_is_gradient_descent(objective, w, eta):
     grad = objective().grad
@@ -131,7 +125,6 @@ def test_sam_with_rho_zero_is_gradient_descent(objective, w, eta):
 
 
 @pytest.mark.parametrize("objective", [paper_objective, product_loss])
-@PROPERTY
 @given(w=points2, eta=etas, rho=rhos)
 def test_usam_step_formula(objective, w, eta, rho):
     grad = objective().grad
@@ -267,9 +260,9 @@ def test_large_batches_advanced_in_blocks_equal_the_row_by_row_steps(
     """Blocks of rows (``BLOCK_ELEMENTS`` shrunk so that a small batch is split into
     many uneven blocks) give each row exactly the step it gets on its own, with
     per-row η and ρ."""
-    from samlib import steps
+    from samlib import _runner
 
-    monkeypatch.setattr(steps, "BLOCK_ELEMENTS", 8)
+    monkeypatch.setattr(_runner, "BLOCK_ELEMENTS", 8)
     obj = paper_objective()
     rng = np.random.default_rng(9)
     w0 = rng.uniform(-2, 2, size=(*batch, 2))

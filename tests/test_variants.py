@@ -1,41 +1,32 @@
-"""SAM's variants of Chapter 7 (samlib.variants): momentum, stochastic SAM, and the
-stability thresholds of SAM and unnormalised SAM.
+"""SAM's variants of Chapter 7 (samlib.variants): momentum and stochastic SAM.
 
 Each variant is checked to reduce to :func:`samlib.sam_step` / :func:`samlib.run_sam`
-in the limit where it should (β = 0, a batch of all examples), and each threshold
-against its closed form and against the runners.
+in the limit where it should (β = 0, a batch of all examples). Their stability
+thresholds are tested with the other edges, in ``test_stability.py``.
 """
 
 import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from samlib import (
     DivergenceError,
     Quadratic,
     limit_cycle,
-    quadratic_constants,
     run_sam,
-    run_usam,
     sam_step,
 )
 from samlib.objectives import paper_objective, product_loss
-from samlib.stability import gd_edge, sam_edge
 from samlib.variants import (
     momentum_cycle,
     momentum_sam_step,
     run_momentum_sam,
     run_stochastic_sam,
-    sam_multiplier,
     stochastic_sam_step,
-    usam_edge,
-    usam_multiplier,
 )
 
-PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=None)
 positive = st.floats(min_value=1e-3, max_value=1e3)
 
 
@@ -223,67 +214,3 @@ def test_stochastic_sam_checks_its_arguments():
         run_stochastic_sam(example_grad, 3, [0.0, 0.0], 0.1, 0.1, 5, seed=None)
     with pytest.raises(ValueError, match="eta"):
         run_stochastic_sam(example_grad, 3, [0.0, 0.0], -0.1, 0.1, 5, seed=0)
-
-
-# --- thresholds --------------------------------------------------------------------
-
-
-@PROPERTY
-@given(eta=positive, rho=positive)
-def test_usam_edge_solves_its_defining_equation(eta, rho):
-    lam = usam_edge(eta, rho)
-    assert 0 < lam < gd_edge(eta)
-    assert eta * lam * (1 + rho * lam) == pytest.approx(2.0, rel=1e-10)
-    assert usam_multiplier(lam, eta, rho) == pytest.approx(-1.0, abs=1e-9)
-
-
-def test_usam_edge_at_rho_zero_is_two_over_eta_and_decreases_in_rho():
-    assert usam_edge(0.2, 0.0) == pytest.approx(10.0)
-    edges = usam_edge(0.2, np.array([0.0, 0.01, 0.1, 1.0, 10.0]))
-    assert np.all(np.diff(edges) < 0)
-    # closed form (sqrt(1 + 8ρ/η) - 1)/(2ρ)
-    rho = 0.3
-    assert usam_edge(0.2, rho) == pytest.approx(
-        (np.sqrt(1 + 8 * rho / 0.2) - 1) / (2 * rho), rel=1e-14
-    )
-
-
-@pytest.mark.parametrize("factor, converges", [(0.98, True), (1.02, False)])
-def test_usam_edge_separates_convergence_from_divergence(factor, converges):
-    eta, rho = 0.15, 0.1
-    lam = factor * usam_edge(eta, rho)
-    path = run_usam(Quadratic([lam]).grad, [1.0], eta, rho, 400)
-    assert (abs(path[-1, 0]) < 1e-2) == converges
-    assert (abs(path[-1, 0]) > 1e2) == (not converges)
-    # one step is multiplication by the factor
-    ratio = path[1, 0] / path[0, 0]
-    assert ratio == pytest.approx(usam_multiplier(lam, eta, rho), rel=1e-12)
-
-
-@PROPERTY
-@given(g=positive, eta=positive, rho=positive)
-def test_sam_multiplier_is_minus_one_at_sams_edge(g, eta, rho):
-    lam = sam_edge(g, eta, rho)
-    assert sam_multiplier(lam, g, eta, rho) == pytest.approx(-1.0, abs=1e-9)
-
-
-def test_sam_multiplier_is_one_sam_step_on_a_quadratic():
-    # eq. (3): along e1, SAM multiplies w1 by 1 - ηλ1 - ηρλ1²/‖Λw‖.
-    q = Quadratic([3.0, 1.0])
-    w = np.array([0.4, 0.7])
-    eta, rho = 0.1, 0.2
-    ratio = sam_step(w, q.grad, eta, rho)[0] / w[0]
-    expected = sam_multiplier(3.0, np.linalg.norm(q.grad(w)), eta, rho)
-    assert ratio == pytest.approx(expected, rel=1e-13)
-
-
-@pytest.mark.parametrize(
-    "lams, eta, rho", [([1.0, 0.5], 0.2, 1.0), ([4.0, 2.0, 1.0], 0.1, 0.05)]
-)
-def test_the_2_cycle_sits_exactly_on_sams_edge(lams, eta, rho):
-    w = limit_cycle(lams, eta, rho)[0]
-    g = np.linalg.norm(Quadratic(lams).grad(w))
-    beta1 = quadratic_constants(lams, eta, rho).beta[0]
-    assert g == pytest.approx(beta1, rel=1e-14)
-    assert sam_multiplier(lams[0], g, eta, rho) == pytest.approx(-1.0, rel=1e-13)
-    assert sam_edge(g, eta, rho) == pytest.approx(lams[0], rel=1e-12)
