@@ -36,6 +36,7 @@ from samlib.network import (
     lanczos_top_eigenpair,
     train_networks,
 )
+from samlib.tables import markdown_table
 
 __all__ = [
     "COLUMNS",
@@ -632,11 +633,6 @@ COLUMNS = {
 }
 
 
-def _markdown(header, rows) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)])
-
-
 def _pm(metric, mean, half, signed=False) -> str:
     _, scale, digits = COLUMNS[metric]
     sign = "+" if signed else ""
@@ -653,7 +649,9 @@ def study_table(
         for noise in result.study.noise
         for m, method in enumerate(result.study.methods)
     ]
-    return _markdown(["label noise", "method", *(COLUMNS[k][0] for k in metrics)], rows)
+    return markdown_table(
+        ["label noise", "method", *(COLUMNS[k][0] for k in metrics)], rows
+    )
 
 
 def paired_table(
@@ -674,7 +672,7 @@ def paired_table(
         if m != baseline
     ]
     heads = [f"Δ {COLUMNS[k][0]}" for k in metrics]
-    return _markdown(["label noise", "difference", *heads], rows)
+    return markdown_table(["label noise", "difference", *heads], rows)
 
 
 def correlation_table(result: StudyResult, flatness=("lam_max", "trace"), **kwargs):
@@ -696,4 +694,4 @@ def correlation_table(result: StudyResult, flatness=("lam_max", "trace"), **kwar
         for (noise, f), c in found.items()
     ]
     header = ["label noise", "flatness", "across all runs", "within methods (mean)"]
-    return _markdown(header, rows), found
+    return markdown_table(header, rows), found
