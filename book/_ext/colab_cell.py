@@ -33,11 +33,8 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q",
-         "samlib[widgets] @ git+{url}"],
-        check=True,
-    )
+    package = "samlib[widgets] @ git+{url}"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
     from google.colab import output
 
     output.enable_custom_widget_manager()"""
