@@ -367,10 +367,16 @@ CLIPPING_JS = """
   }
   const doc = document.documentElement;
   if (doc.scrollWidth > innerWidth + 1) {
+    const unclipped = el => {
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (getComputedStyle(a).overflowX !== 'visible') return false;
+      }
+      return true;
+    };
     const wide = Array.from(document.querySelectorAll('body *'))
       .filter(el => el.getBoundingClientRect().right > innerWidth + 1
-                    && el.getClientRects().length)
-      .slice(-3).map(describe);
+                    && getComputedStyle(el).position !== 'fixed' && unclipped(el))
+      .slice(0, 3).map(describe);
     problems.push('the page pans sideways by ' + (doc.scrollWidth - innerWidth)
       + ' px; widest: ' + wide.join('; '));
   }
