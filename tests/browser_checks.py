@@ -41,7 +41,6 @@ FORBIDDEN_TEXT = [
     "FIXME",
     "TBD",
     "lorem ipsum",
-    "placeholder",
     "garbled",
     "extracted text",
     "text of the paper",

@@ -9,6 +9,9 @@
   uses).
 * The chapter list's expand buttons (``<summary>`` elements holding only an icon) get
   an accessible name, "Sections of <chapter>" (axe: summary-name, serious).
+* Reference lists: docutils marks the list ``role="list"`` and each entry
+  ``role="doc-biblioentry"``, a role ARIA 1.2 deprecates and axe no longer counts as
+  a list item (aria-required-children, critical); entries become ``listitem``.
 * No source maps (``*.map``) are shipped, nor ``sourceMappingURL`` comments that
   point at them.
 
@@ -48,6 +51,7 @@ def _strip_page(path: Path) -> None:
         stripped,
     )
     stripped = UNNAMED_TOGGLE.sub('<summary aria-label="Sections">', stripped)
+    stripped = stripped.replace('role="doc-biblioentry"', 'role="listitem"')
     if stripped != text:
         path.write_text(stripped, encoding="utf-8")
 
