@@ -299,11 +299,25 @@ def check_math(page) -> list[str]:
         r"operatorname|left|right|cdot|le|ge|varepsilon|epsilon|sigma|tau|mu|"
         r"partial|sqrt|infty|hat|tilde|bar|boldsymbol|mathbf|ldots|dots|quad)\b"
     )
+    # TeX subscripts written as plain text ("w_t", "v_{t,1}", "λ_SAM").
+    subscript = re.compile(
+        r"(?<![\w/.\-])[A-Za-zΑ-Ωα-ωλ‖]+_(?:\{[^}\s]{1,12}\}|[A-Za-z0-9+]{1,6})"
+        r"(?![\w/.(])"
+    )
     for text in _article_text_nodes(page):
-        match = tex.search(text)
-        if match:
-            start = max(0, match.start() - 30)
-            problems.append(f"raw TeX in the text: {text[start : start + 90]!r}")
+        for pattern, what in ((tex, "raw TeX"), (subscript, "TeX subscript")):
+            match = pattern.search(text)
+            if match:
+                start = max(0, match.start() - 30)
+                excerpt = text[start : start + 90]
+                problems.append(f"{what} in the text: {excerpt!r}")
+    alts = page.evaluate(
+        "() => Array.from(document.querySelectorAll('article img[alt]'))"
+        ".map(img => img.alt)"
+    )
+    for alt in alts:
+        if tex.search(alt) or subscript.search(alt):
+            problems.append(f"TeX in an image's alternative text: {alt[:90]!r}")
     return problems
 
 

@@ -168,6 +168,8 @@ def test_broken_formulas_are_reported(open_prepared):
     assert any(p.startswith("MathJax error") for p in problems), problems
     assert any(p.startswith("raw TeX") and "\\eta" in p for p in problems), problems
     assert any(p.startswith("formula not typeset") for p in problems), problems
+    assert any(p.startswith("TeX subscript") and "w_t" in p for p in problems)
+    assert any("alternative text" in p and "$w_t$" in p for p in problems), problems
 
 
 def test_clipped_equation_is_reported_and_a_scrolling_one_is_not(open_prepared):

@@ -10,6 +10,7 @@
     "article .pst-scrollable-table-container",
     "article .sam-anim-frame",
     "article span.math",
+    "article div.highlight pre",
   ].join(", ");
 
   function mark() {
