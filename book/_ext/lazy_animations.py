@@ -6,8 +6,10 @@ page, which made them 56–80 % of a chapter's first load. When a page is writte
 this extension moves each player's frames into ``_static/animations/<hash>.js`` (and
 its first frame into ``<hash>.png``, shown lazily as the poster) and lets
 ``_static/sam-animations.js`` load that script when the player comes near the
-viewport, or as soon as a control is used. The player keeps working without a
-kernel and from ``file://`` (a ``<script>`` element, not ``fetch``).
+viewport, or as soon as a control is used. The players queue themselves in
+``window.samLazyAnimations`` as they are parsed, so that the loader can be deferred.
+The player keeps working without a kernel and from ``file://`` (a ``<script>``
+element, not ``fetch``).
 
 It also fixes what the player's template gets wrong on the book's pages: its Font
 Awesome 4 stylesheet from a CDN is dropped (the theme's own Font Awesome draws the
@@ -84,10 +86,11 @@ def _externalise(body: str, write, url) -> tuple[str, int]:
     def lazy_start(match):
         key = posters[match["name"].removeprefix("anim")][0]
         return (
-            f'samLazyAnimation("{match["name"]}", img_id, "{key}", '
-            f'"{url(key + ".js")}", function (frames) {{\n'
+            "(window.samLazyAnimations = window.samLazyAnimations || []).push(["
+            f'"{match["name"]}", img_id, "{key}", "{url(key + ".js")}", '
+            "function (frames) {\n"
             f"      return new Animation(frames, img_id, slider_id, "
-            f"{match['interval']}, loop_select_id);\n    }});"
+            f"{match['interval']}, loop_select_id);\n    }}]);"
         )
 
     body = START.sub(lazy_start, body)
@@ -150,4 +153,5 @@ def _page(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("html-page-context", _page, priority=400)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: a change to what this extension writes rebuilds every page
+    return {"env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}

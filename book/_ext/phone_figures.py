@@ -9,6 +9,10 @@ the theme's ``max-width: 100%`` still fits it to wide columns, and on a phone a
 figure wider than the column scrolls inside its output box (``sam-book.css``)
 instead of shrinking its text to 4–8 px. The browser test applies the same rule.
 
+Figures also get their natural ``width`` and ``height`` (no layout shift) and
+``loading="lazy"``: a chapter's first load fetches the figures near the top, the
+others as the reader scrolls towards them.
+
 Text set smaller than the style in a notebook (``fontsize=7``) is not covered by
 this rule: the style's sizes are the book's convention for figures.
 """
@@ -58,12 +62,12 @@ def min_rendered_width(natural_width: int) -> int:
     return min(natural_width, math.ceil(natural_width * min_scale()))
 
 
-def _png_width(path: Path) -> int | None:
+def _png_size(path: Path) -> tuple[int, int] | None:
     from lazy_animations import png_size
 
     try:
         with path.open("rb") as file:
-            return png_size(file.read(24))[0]
+            return png_size(file.read(24))
     except (OSError, ValueError):
         return None
 
@@ -72,26 +76,31 @@ def _page(app, pagename, templatename, context, doctree):
     body = context.get("body")
     if not body or "<img" not in body:
         return
-    widths = {}
+    sizes = {}
     for source, name in app.builder.images.items():
         if name.lower().endswith(".png"):
-            width = _png_width(Path(app.srcdir) / source)
-            if width:
-                widths[name] = width
+            size = _png_size(Path(app.srcdir) / source)
+            if size:
+                sizes[name] = size
 
     def with_min_width(match):
         attrs = match["attrs"]
         src = SRC.search(attrs)
         if not src or "min-width" in attrs or "/_images/" not in f"/{src['src']}":
             return match[0]
-        width = widths.get(src["src"].rsplit("/", 1)[-1])
-        if not width:
+        size = sizes.get(src["src"].rsplit("/", 1)[-1])
+        if not size:
             return match[0]
+        width, height = size
         style = f"min-width: {min_rendered_width(width)}px"
         if 'style="' in attrs:
             attrs = attrs.replace('style="', f'style="{style}; ', 1)
         else:
             attrs = f'{attrs.rstrip("/ ")} style="{style}"'
+        if "width=" not in attrs and "height=" not in attrs:
+            attrs += f' width="{width}" height="{height}"'
+        if "loading=" not in attrs:
+            attrs += ' loading="lazy" decoding="async"'
         return f"<img {attrs}>"
 
     context["body"] = IMG.sub(with_min_width, body)
@@ -99,4 +108,5 @@ def _page(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("html-page-context", _page, priority=450)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: a change to what this extension writes rebuilds every page
+    return {"env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -18,7 +18,7 @@
     });
   };
 
-  window.samLazyAnimation = function (name, imgId, key, url, make) {
+  function lazyAnimation(name, imgId, key, url, make) {
     var calls = [];
     var started = false;
 
@@ -68,5 +68,17 @@
     } else {
       start();
     }
+  }
+
+  /* Players parsed before this (deferred) script queued their arguments; later
+   * ones, if any, are started as they push. */
+  var queued = window.samLazyAnimations || [];
+  window.samLazyAnimations = {
+    push: function (args) {
+      lazyAnimation.apply(null, args);
+    },
   };
+  queued.forEach(function (args) {
+    lazyAnimation.apply(null, args);
+  });
 })();
