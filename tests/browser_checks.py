@@ -598,6 +598,31 @@ def check_players(page) -> list[str]:
     return problems
 
 
+def check_solution_bars(page) -> list[str]:
+    """Tapping the middle of a solution's bar opens it, not the exercise it names.
+
+    Run on a freshly loaded page (dropdowns still closed).
+    """
+    problems = []
+    bars = page.locator("div.solution.dropdown > p.admonition-title")
+    for k in range(min(bars.count(), 3)):
+        bar = bars.nth(k)
+        bar.scroll_into_view_if_needed()
+        box = bar.bounding_box()
+        before = page.evaluate("() => location.href")
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(300)
+        after = page.evaluate("() => location.href")
+        opened = bar.evaluate(
+            "bar => !bar.parentElement.classList.contains('toggle-hidden')"
+        )
+        if after != before:
+            problems.append(f"solution bar {k}: tapping its middle jumps to {after}")
+        elif not opened:
+            problems.append(f"solution bar {k}: tapping its middle does not open it")
+    return problems
+
+
 PAGE_CHECKS = {
     "math": check_math,
     "raw tables": check_raw_tables,

@@ -8,7 +8,8 @@ it). Without them the tests skip, unless ``SAMBOOK_REQUIRE_BROWSER=1`` (set by
 Every page of the table of contents is checked at 1280 px and 390 px
 (`tests/browser_checks.py` holds the checks): formulas typeset, no raw TeX or
 markdown table, nothing clipped without a scrollbar and no sideways pan, figure text
->= 9 CSS px, the sidebar toggles open their menus, no development note or placeholder
+>= 9 CSS px, the sidebar toggles open their menus, a tap on a solution's bar opens it
+(phone), no development note or placeholder
 address, axe-core without critical or serious violations, no failed or external
 request, no JavaScript error, images decoded with alt text, players that step.
 A full-page screenshot of every page at both widths goes to ``_build/screenshots/``,
@@ -117,7 +118,10 @@ def _reader_sees(browser, server, page_path, viewport):
     """Every check of tests/browser_checks.py on one page at one width."""
     context, page, report = checks.open_page(browser, server, page_path, viewport)
     try:
-        problems = {"loading": checks.prepare(page)}
+        problems = {}
+        if viewport == "phone":
+            problems["solution bars"] = checks.check_solution_bars(page)
+        problems["loading"] = checks.prepare(page)
         for name, check in checks.PAGE_CHECKS.items():
             problems[name] = check(page)
         if _is_chapter(page_path) and not page.locator("main img").count():
