@@ -199,19 +199,21 @@ def load_everything(page) -> None:
         """async () => {
             const step = Math.max(200, innerHeight - 100);
             for (let y = 0; y < document.documentElement.scrollHeight; y += step) {
-                scrollTo(0, y);
+                scrollTo({top: y, behavior: 'instant'});
                 await new Promise(r => setTimeout(r, 30));
             }
             for (const img of document.querySelectorAll('img[loading="lazy"]')) {
                 if (img.complete || !img.getClientRects().length) continue;
-                img.scrollIntoView({block: 'center'});
+                img.scrollIntoView({block: 'center', behavior: 'instant'});
                 await new Promise(resolve => {
                     img.addEventListener('load', resolve, {once: true});
                     img.addEventListener('error', resolve, {once: true});
                     setTimeout(resolve, 10000);
                 });
             }
-            scrollTo(0, 0);
+            scrollTo({top: 0, behavior: 'instant'});
+            // let the theme's scroll-driven header and back-to-top button settle
+            await new Promise(r => setTimeout(r, 300));
         }"""
     )
     page.wait_for_function(
@@ -473,7 +475,7 @@ def _close_sidebars(page) -> None:
 def check_sidebars(page, viewport: str) -> list[str]:
     """The sidebar toggles open the chapter list and the page's contents."""
     problems = []
-    page.evaluate("() => scrollTo(0, 0)")
+    page.evaluate("() => scrollTo({top: 0, behavior: 'instant'})")
     menus = {
         "primary": (".primary-toggle", ".bd-sidebar-primary", "chapter list"),
         "secondary": (".secondary-toggle", ".bd-sidebar-secondary", "on this page"),

@@ -128,7 +128,7 @@ def _reader_sees(browser, server, page_path, viewport):
             problems["images"].append("a chapter without a figure")
         problems["sidebars"] = checks.check_sidebars(page, viewport)
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.evaluate("() => scrollTo(0, 0)")
+        page.evaluate("() => scrollTo({top: 0, behavior: 'instant'})")
         shot = SHOTS / _shot_name(page_path, viewport)
         page.screenshot(path=str(shot), full_page=True)
         write_screenshot_sheet()

@@ -26,12 +26,17 @@
   is dropped: the pages load no widget manager (``nb_ipywidgets_js: {}``) and show no
   widget, so nothing reads it.
 
+Sphinx rebuilds nothing when only a static file changed ("no targets are out of
+date"), so an edited ``book/_static/sam-book.css`` would not reach the site; a digest
+of the static folders is a configuration value, and a new digest rebuilds the pages.
+
 The page-level changes run as each page is written; the others when the build has
 finished, on every page of the site (idempotent).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -126,7 +131,20 @@ def _finish(app, exception):
     _strip_source_maps(outdir / "_static")
 
 
+def _static_digest(app, config):
+    digest = hashlib.sha256()
+    for folder in config.html_static_path:
+        root = Path(app.confdir) / folder
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    config.sam_static_digest = digest.hexdigest()
+
+
 def setup(app):
+    app.add_config_value("sam_static_digest", "", "html")
+    app.connect("config-inited", _static_digest)
     app.connect("html-page-context", _page, priority=950)
     app.connect("build-finished", _finish)
     # env_version: a change to what this extension writes rebuilds every page

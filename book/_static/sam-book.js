@@ -1,6 +1,8 @@
-/* Boxes that scroll sideways (a wide figure, table or formula on a phone) can be
- * reached and scrolled from the keyboard: each gets tabindex="0" while it scrolls
- * (axe: scrollable-region-focusable), and loses it when a wider window fits it. */
+/* Boxes that scroll sideways (a wide figure, table or formula on a phone, a long line
+ * of code) can be reached and scrolled from the keyboard: each gets tabindex="0"
+ * while it scrolls (axe: scrollable-region-focusable), and loses it when a wider
+ * window fits it. Checked again when fonts or images arrive, the window is resized or
+ * a dropdown or hidden cell is opened. */
 (function () {
   "use strict";
   var BOXES = [
@@ -19,11 +21,18 @@
       var scrolls =
         (overflow === "auto" || overflow === "scroll") &&
         box.scrollWidth > box.clientWidth + 1;
-      if (scrolls && !box.hasAttribute("tabindex")) {
+      var focusable = box.hasAttribute("tabindex") && box.tabIndex >= 0;
+      if (scrolls && !focusable) {
+        /* remember a tabindex set by another script (the theme sets -1) */
+        box.setAttribute("data-sam-scrolls", box.getAttribute("tabindex") || "");
         box.setAttribute("tabindex", "0");
-        box.setAttribute("data-sam-scrolls", "");
       } else if (!scrolls && box.hasAttribute("data-sam-scrolls")) {
-        box.removeAttribute("tabindex");
+        var previous = box.getAttribute("data-sam-scrolls");
+        if (previous) {
+          box.setAttribute("tabindex", previous);
+        } else {
+          box.removeAttribute("tabindex");
+        }
         box.removeAttribute("data-sam-scrolls");
       }
     });
@@ -31,8 +40,13 @@
 
   var pending = null;
   function later() {
-    clearTimeout(pending);
-    pending = setTimeout(mark, 150);
+    /* at most one run per 150 ms, however often the page changes */
+    if (pending === null) {
+      pending = setTimeout(function () {
+        pending = null;
+        mark();
+      }, 150);
+    }
   }
 
   window.addEventListener("load", function () {
@@ -43,4 +57,15 @@
   });
   window.addEventListener("resize", later);
   document.addEventListener("load", later, true); /* images, as they arrive */
+  /* content shown by opening a dropdown or a hidden cell (a class or open changes) */
+  new MutationObserver(later).observe(document.documentElement, {
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["class", "open"],
+  });
+  if (document.fonts) {
+    /* a web font that arrives late (code, icons) can make a line wider */
+    document.fonts.ready.then(later);
+    document.fonts.addEventListener("loadingdone", later);
+  }
 })();
