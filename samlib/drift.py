@@ -56,8 +56,8 @@ def top_eigenpair(H):
     Examples
     --------
     >>> lam, v = top_eigenpair([[2.0, 0.0], [0.0, 1.0]])
-    >>> lam, v
-    (2.0, array([1., 0.]))
+    >>> lam, bool(np.allclose(v, [1.0, 0.0], rtol=0, atol=1e-12))
+    (2.0, True)
     """
     H = np.asarray(H, dtype=float)
     if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:

@@ -1,19 +1,28 @@
-"""The built book, opened page by page in headless Chromium.
+"""The built book, opened page by page in headless Chromium, as a reader sees it.
 
-Needs the built HTML (`make book`), Playwright's Python package and a Chromium binary
-(Debian's `chromium`; `.ci/run` installs both). Without them the tests skip, unless
-``SAMBOOK_REQUIRE_BROWSER=1`` (set by `.ci/run`) turns a missing prerequisite into a
-failure. Screenshots at desktop and phone widths go to ``_build/screenshots/``.
+Needs the built HTML (`make book`), Playwright's Python package and axe-core
+(`requirements-ci.txt`) and a Chromium binary (Debian's `chromium`; `.ci/run` installs
+it). Without them the tests skip, unless ``SAMBOOK_REQUIRE_BROWSER=1`` (set by
+`.ci/run`) turns a missing prerequisite into a failure.
+
+Every page of the table of contents is checked at 1280 px and 390 px
+(`tests/browser_checks.py` holds the checks): formulas typeset, no raw TeX or
+markdown table, nothing clipped without a scrollbar and no sideways pan, figure text
+>= 9 CSS px, the sidebar toggles open their menus, a tap on a solution's bar opens it
+(phone), no development note or placeholder
+address, axe-core without critical or serious violations, no failed or external
+request, no JavaScript error, images decoded with alt text, players that step.
+A full-page screenshot of every page at both widths goes to ``_build/screenshots/``,
+with ``index.html``, a sheet that shows them side by side.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
+import html
+import importlib.util
 import os
 import re
-import shutil
-import threading
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,23 +31,29 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 REQUIRED = os.environ.get("SAMBOOK_REQUIRE_BROWSER") == "1"
-VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 pytestmark = pytest.mark.acceptance
+
+
+def _checks():
+    name = "browser_checks"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).with_name("browser_checks.py")
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+checks = _checks()
 
 
 def _missing(reason: str):
     if REQUIRED:
         pytest.fail(f"browser test prerequisite missing: {reason}")
     pytest.skip(reason)
-
-
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def _pages() -> list[str]:
@@ -60,23 +75,18 @@ def _pages() -> list[str]:
 
 def _is_chapter(page: str) -> bool:
     """Chapter pages are the executable notebooks; they must show figures."""
-    source = (ROOT / page).with_suffix(".ipynb")
-    return source.exists()
+    return (ROOT / page).with_suffix(".ipynb").exists()
+
+
+PAGES = _pages()
 
 
 @pytest.fixture(scope="module")
 def server():
     if not (HTML / "index.html").exists():
         _missing("the book is not built (run `make book` first)")
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(HTML)
-    )
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with checks.Site(HTML) as site:
+        yield site.origin
 
 
 @pytest.fixture(scope="module")
@@ -85,137 +95,105 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         _missing("the playwright package is not installed")
-    executable = _chromium()
+    try:
+        checks.axe_source()
+    except ImportError:
+        _missing("axe-core is not installed (axe-playwright-python)")
+    executable = checks.chromium()
     if executable is None:
         _missing("no chromium binary on PATH")
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            executable_path=executable, args=checks.CHROMIUM_ARGS
         )
         yield browser
         browser.close()
 
 
-class PageReport:
-    """What one page load did: responses, JavaScript errors, blocked requests."""
-
-    def __init__(self, origin: str):
-        self.origin = origin
-        self.bad_responses: list[str] = []
-        self.js_errors: list[str] = []
-        self.blocked: list[str] = []
-
-    def route(self, route):
-        url = route.request.url
-        if url.startswith(self.origin) or url.startswith("data:"):
-            route.continue_()
-        else:  # the test machine has no internet: block external requests
-            self.blocked.append(url)
-            route.abort()
-
-    def response(self, response):
-        if response.url.startswith(self.origin) and response.status != 200:
-            self.bad_responses.append(f"{response.status} {response.url}")
-
-    def page_error(self, error):
-        self.js_errors.append(str(error))
-
-    def console(self, message):
-        text = message.text
-        external = "net::ERR_FAILED" in text or "ERR_BLOCKED" in text
-        if message.type == "error" and not external:
-            self.js_errors.append(text)
+def _shot_name(page_path: str, viewport: str) -> str:
+    return f"{Path(page_path).with_suffix('').name}-{viewport}.png"
 
 
-def _open(browser, server, page_path, viewport):
-    width, height = VIEWPORTS[viewport]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    report = PageReport(server)
-    page.route("**/*", report.route)
-    page.on("response", report.response)
-    page.on("pageerror", report.page_error)
-    page.on("console", report.console)
-    page.goto(f"{server}/{page_path}", wait_until="load")
-    page.wait_for_timeout(300)
-    return context, page, report
-
-
-def _images_without_alt(page) -> list[str]:
-    return page.evaluate(
-        """() => Array.from(document.querySelectorAll('main img'))
-            .filter(img => !(img.getAttribute('alt') || '').trim())
-            .map(img => (img.currentSrc || img.src || img.id || '').slice(0, 80))"""
-    )
-
-
-def _image_problems(page) -> list[str]:
-    return page.evaluate(
-        """() => Array.from(document.images)
-            .filter(img => !(img.complete && img.naturalWidth > 0
-                             && img.naturalHeight > 0))
-            .map(img => (img.currentSrc || img.src || '').slice(0, 80))"""
-    )
-
-
-PAGES = _pages()
-
-
-@pytest.mark.parametrize("page_path", PAGES)
-def test_page_loads_cleanly(browser, server, page_path):
-    context, page, report = _open(browser, server, page_path, "desktop")
+def _reader_sees(browser, server, page_path, viewport):
+    """Every check of tests/browser_checks.py on one page at one width."""
+    context, page, report = checks.open_page(browser, server, page_path, viewport)
     try:
-        assert not report.bad_responses, report.bad_responses
-        assert not report.js_errors, report.js_errors
-        broken = _image_problems(page)
-        assert not broken, f"images that did not decode: {broken}"
-        no_alt = _images_without_alt(page)
-        assert not no_alt, f"images without alt text: {no_alt}"
-        if _is_chapter(page_path):
-            figures = page.locator("main img").count()
-            assert figures >= 1, f"{page_path} shows no figure"
-        for viewport in VIEWPORTS:
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            name = Path(page_path).with_suffix("").name
-            if viewport != "desktop":
-                page.set_viewport_size(
-                    dict(zip(("width", "height"), VIEWPORTS[viewport], strict=True))
-                )
-                page.wait_for_timeout(200)
-            path = SHOTS / f"{name}-{viewport}.png"
-            page.screenshot(path=str(path), full_page=False)
-            assert path.stat().st_size > 0
+        problems = {}
+        if viewport == "phone":
+            problems["solution bars"] = checks.check_solution_bars(page)
+        problems["loading"] = checks.prepare(page)
+        for name, check in checks.PAGE_CHECKS.items():
+            problems[name] = check(page)
+        if _is_chapter(page_path) and not page.locator("main img").count():
+            problems["images"].append("a chapter without a figure")
+        problems["sidebars"] = checks.check_sidebars(page, viewport)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.evaluate("() => scrollTo({top: 0, behavior: 'instant'})")
+        # away from the toggles the sidebar check clicked: no tooltip in the shot
+        size = page.viewport_size
+        page.mouse.move(size["width"] // 2, size["height"] - 4)
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        page.wait_for_timeout(400)
+        shot = SHOTS / _shot_name(page_path, viewport)
+        page.screenshot(path=str(shot), full_page=True)
+        write_screenshot_sheet()
+        problems["requests"] = checks.check_requests(report)
     finally:
         context.close()
+    found = {name: p for name, p in problems.items() if p}
+    assert not found, f"{page_path} at {viewport} width:\n" + "\n".join(
+        f"  [{name}] {line}" for name, lines in found.items() for line in lines
+    )
+
+
+# One class per width, so that pytest-xdist (--dist loadscope) runs the two widths
+# on two workers.
+class TestDesktop:
+    @pytest.mark.parametrize("page_path", PAGES)
+    def test_reader_sees_the_page(self, browser, server, page_path):
+        _reader_sees(browser, server, page_path, "desktop")
+
+
+class TestPhone:
+    @pytest.mark.parametrize("page_path", PAGES)
+    def test_reader_sees_the_page(self, browser, server, page_path):
+        _reader_sees(browser, server, page_path, "phone")
 
 
 @pytest.mark.parametrize("page_path", [p for p in PAGES if _is_chapter(p)])
 def test_static_companions_play(browser, server, page_path):
     """Every JavaScript animation on a chapter page moves when stepped."""
-    context, page, _ = _open(browser, server, page_path, "desktop")
+    context, page, report = checks.open_page(browser, server, page_path, "phone")
     try:
-        animations = page.locator("div.animation")
-        count = animations.count()
+        count = page.locator("div.animation").count()
         assert count >= 1, f"{page_path} has no static companion animation"
-        for k in range(count):
-            animation = animations.nth(k)
-            image = animation.locator("img")
-            before = image.get_attribute("src")
-            animation.locator("button[onclick*='next_frame']").click()
-            page.wait_for_timeout(100)
-            after = image.get_attribute("src")
-            assert after and after != before, f"animation {k} on {page_path} is frozen"
+        problems = checks.check_players(page) + checks.check_requests(report)
+        assert not problems, problems
     finally:
         context.close()
+
+
+def write_screenshot_sheet() -> int:
+    """``_build/screenshots/index.html``: every page at both widths, side by side."""
+    rows = []
+    for page_path in PAGES:
+        cells = []
+        for viewport in checks.VIEWPORTS:
+            name = _shot_name(page_path, viewport)
+            width = 360 if viewport == "desktop" else 180
+            if (SHOTS / name).exists():
+                cells.append(
+                    f'<td><a href="{name}"><img src="{name}" alt="{html.escape(name)}"'
+                    f' style="width:{width}px"></a></td>'
+                )
+        rows.append(f"<tr><th>{html.escape(page_path)}</th>{''.join(cells)}</tr>")
+    sheet = (
+        "<!doctype html><meta charset='utf-8'><title>Screenshots</title>"
+        "<table style='border-collapse:collapse'><tr><th>page</th><th>1280 px</th>"
+        f"<th>390 px</th></tr>{''.join(rows)}</table>"
+    )
+    (SHOTS / "index.html").write_text(sheet, encoding="utf-8")
+    return len(rows)
 
 
 def test_no_live_widget_controls_in_static_pages():
@@ -229,6 +207,19 @@ def test_no_live_widget_controls_in_static_pages():
         in (HTML / page).read_text(encoding="utf-8")
     ]
     assert not dead, f"pages with widget views that cannot run statically: {dead}"
+
+
+def test_site_ships_no_source_maps_and_serves_mathjax():
+    """No ``*.map`` in the site; MathJax 3 is part of it; no CDN address in a page."""
+    if not (HTML / "index.html").exists():
+        _missing("the book is not built (run `make book` first)")
+    maps = sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.map"))
+    assert not maps, f"source maps shipped: {maps}"
+    assert (HTML / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    cdn = re.compile(r'<(?:script|link)[^>]+(?:src|href)="https?://[^"]+"')
+    for page_path in PAGES:
+        tags = cdn.findall((HTML / page_path).read_text(encoding="utf-8"))
+        assert not tags, f"{page_path} loads from outside the site: {tags}"
 
 
 LAUNCH_LINK = re.compile(
