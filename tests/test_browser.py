@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from _helpers import book_pages
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
@@ -58,19 +60,7 @@ def _missing(reason: str):
 
 def _pages() -> list[str]:
     """The book's pages, in table-of-contents order, as paths below _build/html."""
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-
-    walk(toc.get("chapters"))
-    return [f"{Path(f).with_suffix('').as_posix()}.html" for f in files]
+    return [f"{page}.html" for page in book_pages()]
 
 
 def _is_chapter(page: str) -> bool:
