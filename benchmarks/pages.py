@@ -54,19 +54,10 @@ def _checks():
 
 
 def pages_in_toc_order() -> list[str]:
-    import yaml
+    sys.path.insert(0, str(ROOT / "tests"))
+    from _helpers import book_pages
 
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-
-    walk(toc.get("chapters"))
-    return [f"{Path(f).with_suffix('').as_posix()}.html" for f in files]
+    return [f"{page}.html" for page in book_pages(ROOT)]
 
 
 def measure(browser, origin: str, page_path: str, width: int, height: int) -> dict:
