@@ -14,6 +14,7 @@ book: install
 	if [ "$$(cat _build/.samlib-hash 2>/dev/null)" != "$$hash" ]; then \
 		rm -rf _build/.jupyter_cache; fi; \
 	mkdir -p _build && echo "$$hash" > _build/.samlib-hash
+	$(PYTHON) book/_ext/execute_notebooks.py
 	jupyter-book build . -W -n --keep-going
 
 # Everyday tests: samlib's unit and property tests, doctests, every notebook (nbval).

@@ -15,8 +15,10 @@ It prints one table per measurement, each number beside its target with MET / MI
   over memory;
 * explorers: every explorer's median update (recompute and redraw) and the
   notebooks' execution time and peak memory;
-* build: a clean build of the book (as `make book` runs it, and with the notebooks
-  executed in parallel first) and the everyday test run (`make test`).
+* build: a clean build of the book as `make book` runs it (the notebooks executed on
+  every core, then the pages rendered; jupyter-book's serial execution alongside for
+  comparison), a rebuild after editing one chapter, and the everyday test run
+  (`make test`).
 
 Comparisons are ratios measured in the same run, since absolute times vary between
 machines. Times are wall-clock; on a machine shared with other work they are
@@ -555,25 +557,6 @@ def run(cmd: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
-def execute_notebooks_in_parallel() -> None:
-    """Execute the book's notebooks into the build's jupyter-cache, one per core.
-
-    ``jupyter-book build`` (``execute_notebooks: cache``) then finds every notebook
-    cached and only renders the pages. This is the step proposed for ``make book``
-    before the build: jupyter-book 1.0.4 executes notebooks one after the other and
-    has no option to run them in parallel.
-    """
-    from jupyter_cache import get_cache
-    from jupyter_cache.executors import load_executor
-
-    cache = get_cache(str(ROOT / "_build" / ".jupyter_cache"))
-    for path in notebooks_in_toc_order():
-        cache.add_nb_to_project(str(path))
-    result = load_executor("local-parallel", cache=cache).run_and_cache(timeout=300)
-    if result.errored or result.excepted:
-        sys.exit(f"notebooks failed: {result.errored + result.excepted}")
-
-
 def slowest_notebooks(k: int = 3) -> list[tuple[str, float]]:
     from jupyter_cache import get_cache
 
@@ -604,13 +587,17 @@ def bench_build_and_tests() -> dict:
         "-n",
         "--keep-going",
     ]
+    execute = [sys.executable, str(ROOT / "book" / "_ext" / "execute_notebooks.py")]
+
+    def make_book():  # what `make book` runs after its install step
+        executed, rendered = run(execute), run(jb)
+        return (executed[0] + rendered[0], executed[1] + rendered[1])
+
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
-    clean = run(jb)
+    serial = run(jb)
     slow = slowest_notebooks()
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
-    executed = run([sys.executable, __file__, "--execute-notebooks"])
-    rendered = run(jb)
-    parallel = (executed[0] + rendered[0], executed[1] + rendered[1])
+    parallel = make_book()
     notebooks = notebooks_in_toc_order()
     target = notebooks[-1]
     original = target.read_text()
@@ -621,7 +608,7 @@ def bench_build_and_tests() -> dict:
         code = next(c for c in nb.cells if c.cell_type == "code")
         code.source += "\n# benchmark edit"
         target.write_text(nbformat.writes(nb))
-        rebuild = run(jb)
+        rebuild = make_book()
     finally:
         target.write_text(original)
     tests = run([sys.executable, "-m", "pytest", "-q", "-m", "not acceptance"])
@@ -630,13 +617,17 @@ def bench_build_and_tests() -> dict:
         ["what", "time", "target", ""],
         [
             timed(
-                "clean jupyter-book build (make book)", clean, TARGETS["clean_build_s"]
-            ),
-            timed(
-                "clean build, notebooks executed in parallel first (proposed)",
+                "clean build (make book: notebooks executed on every core, then "
+                "rendered)",
                 parallel,
                 TARGETS["clean_build_s"],
             ),
+            [
+                "clean build by jupyter-book alone (serial execution, for comparison)",
+                f"{serial[0]:.0f} s (CPU {serial[1]:.0f} s)",
+                "",
+                "",
+            ],
             timed(
                 f"rebuild after editing {target.stem}", rebuild, TARGETS["rebuild_s"]
             ),
@@ -652,8 +643,8 @@ def bench_build_and_tests() -> dict:
         ["notebook", "execution"],
         [[name, f"{sec:.1f} s"] for name, sec in slow],
     )
-    run(jb)  # leave a build matching the committed sources
-    return {"clean": clean, "parallel": parallel, "rebuild": rebuild, "tests": tests}
+    make_book()  # leave a build matching the committed sources
+    return {"serial": serial, "clean": parallel, "rebuild": rebuild, "tests": tests}
 
 
 SECTIONS = ["code", "steps", "throughput", "explorers", "build"]
@@ -662,15 +653,7 @@ SECTIONS = ["code", "steps", "throughput", "explorers", "build"]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", choices=SECTIONS, default=SECTIONS)
-    parser.add_argument(
-        "--execute-notebooks",
-        action="store_true",
-        help="only execute the notebooks into the build's cache, in parallel",
-    )
     args = parser.parse_args()
-    if args.execute_notebooks:
-        execute_notebooks_in_parallel()
-        return
     print(
         f"# Benchmarks ({platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
