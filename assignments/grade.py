@@ -283,19 +283,25 @@ def grade_one(
                 return outcome
         outcome.results = results
         stopped = Path(f"{progress}.stopped")
-        cells = stopped.read_text(encoding="utf8").splitlines() if stopped.exists() else []
+        cells = (
+            stopped.read_text(encoding="utf8").splitlines() if stopped.exists() else []
+        )
         for cell in dict.fromkeys(json.loads(line) for line in cells):
             where = [i for i, c in enumerate(nb.cells) if c.source == cell]
             check = CHECK_CELL.search(cell or "")
             if where and not check:
-                outcome.notes.append(f"cell {where[0]} stopped after {cell_timeout:g} s")
+                outcome.notes.append(
+                    f"cell {where[0]} stopped after {cell_timeout:g} s"
+                )
             else:
                 name = check[1] if check else "a test"
                 outcome.notes.append(f"{name}: a test stopped after {cell_timeout:g} s")
     for test in results.get("tests", []):
         if test.get("name") in outcome.scores and "score" in test:
             outcome.scores[test["name"]] = float(test["score"])
-    if "score" in results and not any(t.get("name") in points for t in results["tests"]):
+    if "score" in results and not any(
+        t.get("name") in points for t in results["tests"]
+    ):
         outcome.status = "not graded: the autograder failed (see the feedback file)"
     if outcome.notes and outcome.status == "ok":
         outcome.status = "ok; " + "; ".join(outcome.notes)

@@ -69,7 +69,9 @@ def _show(value):
     if array.ndim == 0:
         return f"{float(array):.6g}"
     if array.size <= 12:
-        return str(np.vectorize(lambda x: float(f"{x:.6g}"), otypes=[float])(array).tolist())
+        return str(
+            np.vectorize(lambda x: float(f"{x:.6g}"), otypes=[float])(array).tolist()
+        )
     text = np.array2string(array, precision=6, threshold=12, separator=", ")
     return " ".join(text.split())
 
@@ -159,7 +161,7 @@ class Question:
             self.fail(f"{call} raised {type(error).__name__}: {error}")
 
     def array(self, got, call, shape=None):
-        """``got`` as a float array; fails unless it is numeric, finite, of ``shape``."""
+        """``got`` as a float array: fails unless numeric, finite and of ``shape``."""
         try:
             out = np.asarray(got, dtype=float)
         except (TypeError, ValueError):
@@ -184,8 +186,8 @@ class Question:
             at = f" at index {tuple(int(i) for i in where)}" if where else ""
             reason = f" ({why})" if why else ""
             self.fail(
-                f"{call} returned {_show(got)}, expected {_show(expected)}: they differ "
-                f"by {float(error.max()):.3g}{at}{reason}"
+                f"{call} returned {_show(got)}, expected {_show(expected)}: they "
+                f"differ by {float(error.max()):.3g}{at}{reason}"
             )
         return got
 
@@ -204,7 +206,6 @@ class Question:
                 f"{_show(expected)}{reason}"
             )
         return got
-
 
     def expect_raises(self, _name, error, /, why="", **named):
         """Call ``_name(**named)`` and require that it raises ``error``."""

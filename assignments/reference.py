@@ -11,7 +11,7 @@ import numpy as np
 
 
 def sam_step(w, grad, eta, rho):
-    """One SAM step, eq. (2), for one point; zero perturbation where the gradient is 0."""
+    """One SAM step, eq. (2), from one point (no perturbation where ∇ℓ = 0)."""
     w = np.asarray(w, dtype=float)
     g = np.asarray(grad(w), dtype=float)
     norm = np.linalg.norm(g)
