@@ -197,6 +197,24 @@ def test_tests_do_not_use_samlib_and_references_resolve(name):
         assert not re.search(r"\bsamlib\b", cell.source)
 
 
+def test_instructors_page_covers_the_course():
+    """Every assignment and chapter is in the syllabus; every exercise it names exists;
+    its tables stay narrow enough for a phone (few columns)."""
+    page = (ROOT / "book" / "instructors.md").read_text(encoding="utf8")
+    for name, assignment in COURSE.items():
+        assert f"`{name}`" in page, name
+        for chapter in assignment.chapters:
+            (notebook,) = ROOT.glob(f"book/{chapter}_*.ipynb")
+            assert "{doc}`" + notebook.stem + "`" in page, notebook.stem
+    labels = set(re.findall(r"\{ref\}`[^`<]*<(ex-[\w-]+)>`", page))
+    book = "".join(p.read_text(encoding="utf8") for p in ROOT.glob("book/*.ipynb"))
+    assert labels and all(f":label: {label}" in book for label in labels)
+    widest = max(
+        line.count("|") - 1 for line in page.splitlines() if line.startswith("|")
+    )
+    assert widest <= 4, f"a table of {widest} columns is too wide for a phone"
+
+
 def test_reference_code_refuses_samlib():
     pool = {"f": ast.parse("def f(w):\n    return samlib.sam_step(w)").body[0]}
     with pytest.raises(ValueError, match="samlib"):
@@ -434,12 +452,25 @@ def test_student_files_hold_no_solution_or_hidden_test(built, name):
     )
     lines = {line.strip() for block in blocks for line in block.splitlines()}
     lines |= {m.strip() for m in re.findall(r"^(.*)# SOLUTION$", source, re.M)}
+    # lines that the notebook shows anyway (prompts, given code, public tests) are not
+    # answers: only lines found nowhere but in the solutions count
+    outside = (
+        "\n".join(
+            re.sub(
+                r"# BEGIN SOLUTION NO PROMPT\n.*?# END SOLUTION",
+                "",
+                c.source,
+                flags=re.S,
+            )
+            for c in _read(SOURCES / f"{name}.ipynb").cells
+            if not c.source.lstrip().startswith("# ASSIGNMENT CONFIG")
+        )
+        + build.kit_code()
+    )  # the kit is copied into the public tests
     leaked = {
         line
         for line in lines
-        if len(line) > 12
-        and not line.startswith(("def ", "#", "return np.array(path)"))
-        and line in whole
+        if len(line) > 12 and line in whole and line not in outside
     }
     assert blocks and not leaked, f"solution lines in the student notebook: {leaked}"
     with zipfile.ZipFile(paths["student_zip"]) as zf:
@@ -546,3 +577,47 @@ def test_pdf_of_the_manual_answer(built, tmp_path):
     assert "My derivation: the step along the axis" in text, text[:500]
     assert "Question 6" in text
     assert "Question 1: the SAM step" not in text  # filtered to the manual question
+
+
+@pytest.mark.acceptance
+def test_student_export_zips_a_pdf_of_the_derivation(built, tmp_path):
+    """The export cell (otter's ``grader.export()``, PDF via LaTeX): the zip holds the
+    notebook and a PDF of the manually graded question, with the student's answer."""
+    pypdf = pytest.importorskip("pypdf")
+    if not (shutil.which("xelatex") and shutil.which("pandoc")):
+        pytest.skip(
+            "no LaTeX: apt-get install texlive-xetex texlive-fonts-recommended "
+            "texlive-plain-generic pandoc"
+        )
+    name = "sam_quadratics"
+    folder = tmp_path / "student"
+    shutil.copytree(built[name]["student"].parent, folder)
+    path = folder / f"{name}.ipynb"
+    nb = _read(path)
+    (response,) = [
+        c
+        for c in nb.cells
+        if c.cell_type == "markdown" and "_Type your answer here" in c.source
+    ]
+    response.source = r"My derivation: on the axis $c' = (1-\eta\lambda_i)c$ and so on."
+    nbformat.write(nb, path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import otter; "
+            f"otter.Notebook({path.name!r}).export(pdf=True, display_link=False)",
+        ],
+        cwd=folder,
+        check=True,
+    )
+    (archive,) = folder.glob(f"{name}_*.zip")
+    with zipfile.ZipFile(archive) as zf:
+        assert {f"{name}.ipynb", f"{name}.pdf"} <= set(zf.namelist())
+        (folder / "exported.pdf").write_bytes(zf.read(f"{name}.pdf"))
+    text = " ".join(
+        p.extract_text() for p in pypdf.PdfReader(folder / "exported.pdf").pages
+    )
+    text = " ".join(text.split())
+    assert "My derivation: on the axis" in text and "Question 6" in text, text[:400]
+    assert "Question 1: the SAM step" not in text  # the manual question alone

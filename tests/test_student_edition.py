@@ -21,6 +21,7 @@ import html
 import importlib.util
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -204,8 +205,8 @@ def leaks(site: Path) -> list[str]:
     return found
 
 
-def solution_only_stems(site: Path) -> set[str]:
-    """Stems in the site's search index that only solutions could have put there."""
+def _solution_words(site: Path) -> set[str]:
+    """Stemmed words of the solutions that no page of the site shows."""
     from sphinx.search.en import SearchEnglish
 
     stem = SearchEnglish({}).stem
@@ -220,7 +221,12 @@ def solution_only_stems(site: Path) -> set[str]:
         for w in words(body)
         if len(w) > 3 and not w.isdigit()
     }
-    return (in_solutions - visible) & search_terms(site)
+    return in_solutions - visible
+
+
+def solution_only_stems(site: Path) -> set[str]:
+    """Stems in the site's search index that only solutions could have put there."""
+    return _solution_words(site) & search_terms(site)
 
 
 # ------------------------------------------------------------------ tests
@@ -250,22 +256,41 @@ def test_student_edition_shows_no_solution_anywhere(student_site):
 
 @pytest.mark.acceptance
 def test_student_edition_keeps_the_exercises(student_site):
-    texts = site_texts(student_site)
     pages = _pages()
     for page, text in pages.items():
         labels = re.findall(r":label: (ex-[\w-]+)", text)
-        if not labels:
-            continue
-        html_page = texts[f"book/{Path(page).stem}.html"]
+        html_page = student_site / "book" / f"{Path(page).stem}.html"
         for label in labels:
-            assert f" {' '.join(words(label))} " in html_page, (
-                f"{page}: {label} missing"
+            assert f'id="{label}"' in html_page.read_text(encoding="utf8"), (
+                f"{page}: the exercise {label} is missing"
             )
     assert solution_only_stems(student_site) == set()
     in_solutions = {
         w for t in pages.values() for b in solution_bodies(t) for w in words(b)
     }
     assert len(in_solutions) > 200  # the index check above had words to look for
+
+
+@pytest.mark.acceptance
+def test_the_scan_finds_a_solution_put_back(student_site, tmp_path):
+    """The checks above can fail: a copy of the site with one solution's text in a
+    downloadable notebook, and a solution-only word in the search index, is caught."""
+    site = tmp_path / "site"
+    shutil.copytree(student_site, site)
+    solution, runs = next(iter(needles().items()))
+    download = next(site.glob("_sources/book/*.ipynb"))
+    nb = json.loads(download.read_text(encoding="utf8"))
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": runs[0]})
+    download.write_text(json.dumps(nb), encoding="utf8")
+    index_file = site / "searchindex.js"
+    text = index_file.read_text(encoding="utf8")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    word = sorted(_solution_words(site) - set(index["terms"]))[0]
+    index["terms"][word] = 0
+    index_file.write_text(f"Search.setIndex({json.dumps(index)})", encoding="utf8")
+    found = leaks(site)
+    assert any(f"solution {solution}" in f and "_sources" in f for f in found), found
+    assert f"searchindex.js: {word}" in found, found
 
 
 @pytest.mark.acceptance
