@@ -29,6 +29,7 @@ import ast
 import importlib.util
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -621,3 +622,24 @@ def test_student_export_zips_a_pdf_of_the_derivation(built, tmp_path):
     text = " ".join(text.split())
     assert "My derivation: on the axis" in text and "Question 6" in text, text[:400]
     assert "Question 1: the SAM step" not in text  # the manual question alone
+
+
+def test_documented_otter_grade_command_fits_the_pinned_otter():
+    """The Docker command of the page for instructors uses only options of the
+    installed otter-grader's ``otter grade``, with the required ``-n`` and an output
+    folder that the same block creates (otter requires it to exist)."""
+    cli = pytest.importorskip(
+        "otter.cli", reason="pip install -r requirements-instructor.txt"
+    )
+    page = (ROOT / "book" / "instructors.md").read_text(encoding="utf8")
+    blocks = re.findall(r"```bash\n(.*?)```", page, re.S)
+    (block,) = [b for b in blocks if "otter grade" in b]
+    words = shlex.split(block.replace("\\\n", " "))
+    start = words.index("otter")
+    assert words[start + 1] == "grade"
+    options = {opt for p in cli.grade_cli.params for opt in p.opts}
+    given = [w for w in words[start + 2 :] if w.startswith("-")]
+    assert given and set(given) <= options, set(given) - options
+    assert "-n" in given or "--name" in given
+    out = words[words.index("-o") + 1]
+    assert f"mkdir -p {out}" in block
