@@ -22,7 +22,8 @@ Grading never hangs and always reports:
   replaced by one that raises an error, and the submission is graded again (at most
   three times), so that it loses only what that cell defines; when the cell was a
   question's check, that question gets zero;
-* a file that is not a readable notebook gets a row of zeros.
+* a file that is not a readable notebook, or the notebook of another assignment, gets a
+  row of zeros and a status that says so.
 
 The limits default to ``grading.timeout`` and ``grading.cell_timeout`` of
 ``assignments/course.yml``. ``--pdfs DIR`` also writes, for each submission, a PDF of
@@ -218,8 +219,12 @@ def _run_otter(notebook: Path, autograder: Path, work: Path, timeout: float):
     if code == 0 and results.is_file():
         return json.loads(results.read_text(encoding="utf8")), ""
     tail = (work / "otter.log").read_text(encoding="utf8", errors="replace")
-    died = "DeadKernelError" in tail or "Kernel died" in tail
-    return None, "the kernel died" if died else f"otter run failed (exit {code})"
+    if "DeadKernelError" in tail or "Kernel died" in tail:
+        return None, "the kernel died"
+    last = [line for line in tail.splitlines() if line.strip()][-1:] or [""]
+    if "OtterRuntimeError" in last[0]:  # e.g. a notebook of another assignment
+        return None, f"otter run failed: {last[0].split(':', 1)[1].strip()[:200]}"
+    return None, f"otter run failed (exit {code})"
 
 
 def _last_cell(progress: Path) -> str | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -115,8 +116,13 @@ def graded(tmp_path_factory):
     pytest.importorskip("otter", reason="pip install -r requirements-instructor.txt")
     dist = tmp_path_factory.mktemp("dist")
     out = {}
-    for name in MUTANTS:
-        paths = build.build_assignment(name, dist, run_tests=False, quiet=True)
+    built = {
+        name: build.build_assignment(name, dist, run_tests=False, quiet=True)
+        for name in MUTANTS
+    }
+    for i, name in enumerate(MUTANTS):
+        paths = built[name]
+        other = built[list(MUTANTS)[i - 1]]["student"]
         folder = tmp_path_factory.mktemp(f"submissions-{name}")
         solution = nbformat.read(paths["autograder"], as_version=4)
         nbformat.write(solution, folder / "solution.ipynb")
@@ -126,6 +132,7 @@ def graded(tmp_path_factory):
         (folder / "corrupt.ipynb").write_text(
             nbformat.writes(solution)[:2000], encoding="utf8"
         )
+        shutil.copy(other, folder / "another_assignment.ipynb")
         with zipfile.ZipFile(folder / "solution_exported.zip", "w") as zf:
             zf.write(paths["autograder"], f"{name}.ipynb")
         for mutant in MUTANTS[name]:
@@ -190,9 +197,12 @@ def test_solution_full_marks_blank_zero(graded, name):
 
 
 @pytest.mark.parametrize("name", list(MUTANTS))
-def test_corrupt_file_gets_a_row_of_zeros(graded, name):
+def test_corrupt_file_or_wrong_notebook_gets_a_row_of_zeros(graded, name):
     row = graded[name]["rows"]["corrupt.ipynb"]
     assert row["status"].startswith("unreadable notebook"), row
+    assert float(row["total"]) == 0
+    row = graded[name]["rows"]["another_assignment.ipynb"]
+    assert "Received submission for assignment" in row["status"], row
     assert float(row["total"]) == 0
 
 
