@@ -211,10 +211,11 @@ def _run_otter(notebook: Path, autograder: Path, work: Path, timeout: float):
             process.wait()
             return None, f"it ran past the time limit of {timeout:g} s"
         finally:
-            try:  # the kernel and anything else the run started
+            try:  # what the run started in its process group
                 os.killpg(process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            _kill_kernels_of(work)
     results = out / "results.json"
     if code == 0 and results.is_file():
         return json.loads(results.read_text(encoding="utf8")), ""
@@ -225,6 +226,23 @@ def _run_otter(notebook: Path, autograder: Path, work: Path, timeout: float):
     if "OtterRuntimeError" in last[0]:  # e.g. a notebook of another assignment
         return None, f"otter run failed: {last[0].split(':', 1)[1].strip()[:200]}"
     return None, f"otter run failed (exit {code})"
+
+
+def _kill_kernels_of(work: Path) -> None:
+    """Kill the kernels of a run: they are started in sessions of their own, and their
+    connection files lie in ``work`` (the run's TMPDIR)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return
+    marker = str(work).encode()
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "cmdline").read_bytes():
+                os.kill(int(entry.name), signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            continue
 
 
 def _last_cell(progress: Path) -> str | None:

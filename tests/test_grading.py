@@ -166,7 +166,12 @@ def graded(tmp_path_factory):
         with open(csv_path, encoding="utf8") as f:
             rows = {row["submission"]: row for row in csv.DictReader(f)}
         feedback = csv_path.with_name(f"{csv_path.stem}-feedback")
-        out[name] = {"rows": rows, "feedback": feedback, "zip": paths["autograder_zip"]}
+        out[name] = {
+            "rows": rows,
+            "feedback": feedback,
+            "zip": paths["autograder_zip"],
+            "paths": paths,
+        }
     return out
 
 
@@ -226,3 +231,47 @@ def test_mutant_loses_points_in_its_question(graded, name, mutant):
     message = _feedback(graded, name, mutant.name, mutant.question)
     assert f"{mutant.question}: " in message and mutant.says in message, message
     assert "NoneType" not in message and "not callable" not in message, message
+
+
+def test_notebook_timeout_stops_a_cell_that_defeats_the_cell_limit(graded, tmp_path):
+    """A cell that ignores the cell time limit (it ignores SIGALRM) hangs the kernel:
+    the notebook's time limit stops the run, that cell is removed, the rest graded."""
+    name = "sam_quadratics"
+    paths = graded[name]["paths"]
+    code = (
+        "import signal\n\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+        "while True:\n    pass"
+    )
+    definition = "def beta(lams, eta, rho):"
+    mutant = Mutant(
+        "unstoppable", "q3", ((definition, f"{code}\n\n\n{definition}"),), "beta"
+    )
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    solution = nbformat.read(paths["autograder"], as_version=4)
+    nbformat.write(mutate(solution, mutant), folder / "unstoppable.ipynb")
+    csv_path = tmp_path / "grades.csv"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "assignments" / "grade.py"),
+            name,
+            str(folder),
+            "-o",
+            str(csv_path),
+            "--autograder",
+            str(paths["autograder_zip"]),
+            "--timeout",
+            "40",
+            "--cell-timeout",
+            "5",
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+    with open(csv_path, encoding="utf8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert "ran past the time limit of 40 s" in row["status"], row
+    points = _points(paths["autograder_zip"])
+    assert float(row["q3"]) == 0
+    assert all(float(row[q]) == points[q] for q in points if q != "q3"), row

@@ -132,6 +132,13 @@ def needles() -> dict[str, list[str]]:
                 tokens = words(line)
                 if len(tokens) >= 4 and f" {' '.join(tokens)} " not in rest:
                     found.append(" ".join(tokens))
+            if not found:  # a solution in formulas only: runs of its words and symbols
+                tokens = words(body)
+                for start in range(0, max(len(tokens) - 9, 0), 5):
+                    window = " ".join(tokens[start : start + 10])
+                    if f" {window} " not in rest:
+                        found.append(window)
+                        break
             out[f"{page}#{n + 1}"] = found
     return out
 
