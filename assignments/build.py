@@ -212,22 +212,34 @@ def samlib_subset(names, source: Path = ROOT / "samlib") -> dict[str, str]:
         if module == "samlib" or not statements:
             continue
         lines = texts[module].splitlines(keepends=True)
-        parts = [f'"""Part of {module}, generated for an assignment."""\n\n']
+        parts = []  # (is an import, source)
         for index, node in enumerate(trees[module].body):
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-                parts.append(ast.unparse(node) + "\n\n")
+                parts.append((True, ast.unparse(node)))
             elif index in statements and statements[index] is not None:
                 reduced = ast.ImportFrom(
                     module=node.module,
                     names=[a for a in node.names if a.name in statements[index]],
                     level=node.level,
                 )
-                parts.append(ast.unparse(reduced) + "\n\n")
+                parts.append((True, ast.unparse(reduced)))
             elif index in statements:
                 decorators = getattr(node, "decorator_list", [])
                 start = min([node.lineno] + [d.lineno for d in decorators])
-                parts.append("".join(lines[start - 1 : node.end_lineno]) + "\n\n")
-        files[f"{module.split('.', 1)[1]}.py"] = _strip_docstrings("".join(parts))
+                is_import = isinstance(node, ast.Import | ast.ImportFrom)
+                text = "".join(lines[start - 1 : node.end_lineno]).rstrip()
+                parts.append((is_import, text))
+        text = f'"""Part of {module}, generated for an assignment."""'
+        for i, (is_import, part) in enumerate(parts):
+            follows_import = i > 0 and parts[i - 1][0]
+            gap = (
+                "\n"
+                if is_import and follows_import
+                else ("\n\n" if is_import else "\n\n\n")
+            )
+            text += gap + part
+        text += "\n"
+        files[f"{module.split('.', 1)[1]}.py"] = _strip_docstrings(text)
     imports, public = [], []
     for name in names:
         module, _, attr = name.rpartition(".")
