@@ -127,3 +127,331 @@ def plot_ascent(ax, w, grad, rho, *, color=None, show_ball=True):
         ball = Circle(w, rho, fill=False, linestyle="--", color=color, linewidth=1)
         ax.add_patch(ball)
     return arrow, ball
+
+
+# --------------------------------------------------------------------------------------
+# Chapters 1–3: SAM's step drawn on the contours, SAM against GD on a quadratic, SAM on
+# the quadratic of Figure 1, and GD and SAM at the edge of stability. Each ``draw_*``
+# lays out a figure once and returns its moving artists; the matching ``show_*``
+# moves them to one run. An explorer (:class:`samlib.widgets.Explorer`), its sweep
+# and the chapter's static figure are all drawn by the same pair.
+
+
+def _arrow(ax, start, end, color, lw, ls="-"):
+    """An arrow from ``start`` to ``end`` whose tip lands exactly on ``end``."""
+    style = {"arrowstyle": "-|>", "color": color, "lw": lw, "ls": ls}
+    style.update(shrinkA=0, shrinkB=0, mutation_scale=12)
+    return ax.annotate(
+        "", xy=end, xytext=start, arrowprops=style, annotation_clip=False
+    )
+
+
+def plot_sam_anatomy(ax, grad, w, eta, rho):
+    """One SAM step at ``w``, eq. (2), drawn piece by piece (Chapter 1).
+
+    The ball ``‖ε‖ ≤ ρ`` (dashed) and the perturbation to
+    ``w + ρ∇ℓ(w)/‖∇ℓ(w)‖`` (vermillion), the vector ``η∇ℓ`` at that perturbed point
+    (dotted blue), the SAM step, minus that vector applied at ``w`` (blue), and the
+    GD step ``-η∇ℓ(w)`` (thick green).
+
+    Returns
+    -------
+    dict
+        The artists, keyed ``"perturbation"``, ``"ball"``, ``"gradient"``,
+        ``"sam"`` and ``"gd"`` (arrows are annotations; their ends are
+        ``.xyann`` and ``.xy``).
+    """
+    from samlib.steps import gd_step, sam_ascent_point, sam_step
+
+    w = np.asarray(w, dtype=float)
+    tip = sam_ascent_point(w, grad, rho)
+    perturbation, ball = plot_ascent(ax, w, grad, rho)
+    ax.plot(*tip, "o", color=PALETTE["accent"], ms=3.5, zorder=5)
+    artists = {
+        "perturbation": perturbation,
+        "ball": ball,
+        "gradient": _arrow(ax, tip, tip + eta * grad(tip), PALETTE["sam"], 1.2, ":"),
+        "gd": _arrow(ax, w, gd_step(w, grad, eta), PALETTE["gd"], 3.5),
+        "sam": _arrow(ax, w, sam_step(w, grad, eta, rho), PALETTE["sam"], 1.8),
+    }
+    ax.plot(*w, "o", color="black", ms=4, zorder=5)
+    return artists
+
+
+def sam_anatomy_legend(fig, **kwargs):
+    """The legend of :func:`plot_sam_anatomy`'s pieces, under the figure."""
+    from matplotlib.lines import Line2D
+
+    accent, sam = PALETTE["accent"], PALETTE["sam"]
+    handles = [
+        Line2D(
+            [], [], color=accent, ls="--", lw=1, label=r"ball $\|\varepsilon\|\leq\rho$"
+        ),
+        Line2D([], [], color=accent, lw=1.5, marker="o", ms=3.5, label="perturbation"),
+        Line2D(
+            [],
+            [],
+            color=sam,
+            lw=1.2,
+            ls=":",
+            label=r"$\eta\nabla\ell$ at the perturbed point",
+        ),
+        Line2D([], [], color=sam, lw=1.8, label="SAM step"),
+        Line2D([], [], color=PALETTE["gd"], lw=3.5, label="GD step"),
+    ]
+    options = {"loc": "outside lower center", "ncol": 3, "frameon": False, **kwargs}
+    return fig.legend(handles=handles, **options)
+
+
+def quadratic_level_curves(lams, radius, *, n_levels: int = 12, n_points: int = 200):
+    """Level curves of ``½(λ1w1² + λ2w2²)`` as one polyline, for a line artist.
+
+    Ellipses with semi-axes ``r`` along ``w1`` and ``r√(λ1/λ2)`` along ``w2``, for
+    ``n_levels`` radii ``r`` from ``radius/100`` to ``radius`` (levels in geometric
+    progression), joined into one curve with NaN gaps: redrawing them for another λ2
+    or zoom is one ``set_data`` (Chapters 1 and 3).
+
+    Returns
+    -------
+    x, y : ndarray
+    """
+    lams = np.asarray(lams, dtype=float)
+    t = np.append(np.linspace(0, 2 * np.pi, n_points), np.nan)  # NaN: a gap
+    radii = radius * np.sqrt(np.geomspace(1e-4, 1, n_levels))[:, None]
+    x = radii * np.cos(t)
+    y = radii * np.sqrt(lams[0] / lams[1]) * np.sin(t)
+    return x.ravel(), y.ravel()
+
+
+def _few_ticks(ax):
+    """At most five short tick labels per axis, at any zoom."""
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
+        axis.set_major_formatter(StrMethodFormatter("{x:g}"))
+
+
+def draw_sam_vs_gd(fig, lams, *, max_steps: int = 300, extent: float = 2.6):
+    """SAM against GD on ``½wᵀΛw``, drawn once (Chapter 1): the paths on the
+    contours with an inset that zooms on the 2-cycle, and the losses ``ℓ(w_t)``.
+
+    Returns the artists that :func:`show_sam_vs_gd` moves.
+    """
+    lams = np.asarray(lams, dtype=float)
+
+    def value(w):
+        return 0.5 * np.sum(lams * w**2, axis=-1)
+
+    ax_path, ax_loss = fig.subplots(1, 2)
+    levels = np.geomspace(0.002, 6, 14)
+    span = (-extent, extent)
+    plot_contours(ax_path, value, span, span, levels=levels, linewidths=0.7)
+    zoom = ax_path.inset_axes([0.52, 0.03, 0.45, 0.42], xticks=[], yticks=[])
+    zoom.spines[["top", "right"]].set_visible(True)
+    zoom.set_aspect("equal")
+    (contours,) = zoom.plot([], [], color="0.7", lw=0.6)
+    art = {"lams": lams, "zoom": zoom, "zoom levels": contours}
+    for where, ax in (("path", ax_path), ("zoom", zoom)):
+        for method in ("gd", "sam"):
+            art[where, method] = plot_path(
+                ax, np.zeros((0, 2)), color=PALETTE[method], label=method.upper()
+            )
+        (art[where, "cycle"],) = ax.plot(
+            [], [], "x", color=PALETTE["accent"], ms=8, mew=2, label="2-cycle"
+        )
+    ax_path.set(xlabel="$w_1$", ylabel="$w_2$", title="iterates")
+    _few_ticks(ax_path)
+    ax_path.legend(loc="upper left", fontsize=9)
+    for method in ("gd", "sam"):
+        (art["loss", method],) = ax_loss.semilogy(
+            [], [], color=PALETTE[method], label=method.upper()
+        )
+    (art["loss", "cycle"],) = ax_loss.plot(
+        [], [], ":", color=PALETTE["accent"], lw=1.5, label="loss of the 2-cycle"
+    )
+    ax_loss.set(xlabel="step $t$", ylabel=r"$\ell(w_t)$", title="loss")
+    ax_loss.set(xlim=(0, max_steps), ylim=(1e-21, 1e5))
+    ax_loss.legend(fontsize=9, loc="lower left")
+    return art
+
+
+def show_sam_vs_gd(art, sam, gd, cycle):
+    """Move the artists of :func:`draw_sam_vs_gd` to the paths ``sam`` and ``gd``
+    (``(T + 1, 2)``) and the 2-cycle ``cycle`` (``(2, 2)``, its rows ``±c e1``).
+
+    The inset shows ``|w1| ≤ 1.8c``; the loss panel the steps ``0, ..., T``.
+    """
+    lams, zoom = art["lams"], art["zoom"]
+    view = 1.8 * abs(cycle[0, 0])
+    zoom.set(xlim=(-view, view), ylim=(-0.7 * view, 0.7 * view))
+    art["zoom levels"].set_data(*quadratic_level_curves(lams, 1.3 * view))
+    t = np.arange(len(sam))
+    for method, path in (("sam", sam), ("gd", gd)):
+        for where in ("path", "zoom"):
+            art[where, method].set_data(path[:, 0], path[:, 1])
+        art["loss", method].set_data(t, 0.5 * np.sum(lams * path**2, axis=-1))
+    for where in ("path", "zoom"):
+        art[where, "cycle"].set_data(cycle[:, 0], cycle[:, 1])
+    cycle_loss = 0.5 * lams[0] * cycle[0, 0] ** 2
+    art["loss", "cycle"].set_data([0, t[-1]], [cycle_loss, cycle_loss])
+    art["loss", "sam"].axes.set_xlim(0, max(t[-1], 1))
+
+
+def draw_sam_on_quadratic(fig, *, labelled=range(10, 17)):
+    """The two panels of the paper's Figure 1, drawn once (Chapter 3): SAM's iterates
+    on the contours of ``½(λ1w1² + λ2w2²)`` and a zoom on the origin, where the
+    iterates ``w_t`` for ``t`` in ``labelled`` are numbered.
+
+    Returns the artists that :func:`show_sam_on_quadratic` moves.
+    """
+    from matplotlib.patches import Rectangle
+
+    ax, zoom = fig.subplots(1, 2)
+    art = {"axes": (ax, zoom), "labelled": list(labelled)}
+    for a in (ax, zoom):
+        (art[a, "levels"],) = a.plot([], [], color="#b0b0b0", lw=0.7)
+        art[a, "path"] = plot_path(
+            a, np.zeros((0, 2)), color=PALETTE["sam"], label="SAM iterates $w_t$"
+        )
+        (art[a, "cycle"],) = a.plot(
+            [], [], "*", color=PALETTE["accent"], ms=13, ls="none", label="2-cycle"
+        )
+        (art[a, "circle"],) = a.plot([], [], "--", color=PALETTE["accent"], lw=1)
+        a.set(xlabel="$w_1$", ylabel="$w_2$", aspect="equal")
+        _few_ticks(a)
+    (art["start"],) = ax.plot(
+        [], [], "s", color=PALETTE["neutral"], ms=7, label="$w_0$"
+    )
+    art["box"] = ax.add_patch(
+        Rectangle((0, 0), 0, 0, fill=False, ec=PALETTE["neutral"], lw=1)
+    )
+    art["labels"] = [
+        zoom.annotate("", (0, 0), xytext=(4, 4), textcoords="offset points", fontsize=9)
+        for _ in art["labelled"]
+    ]
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title("(a) the iterates")
+    zoom.set_title("(b) zoom near the origin")
+    return art
+
+
+def show_sam_on_quadratic(art, path, lams, cycle, *, circle=False):
+    """Move the artists of :func:`draw_sam_on_quadratic` to a run of SAM.
+
+    Parameters
+    ----------
+    art : dict
+        From :func:`draw_sam_on_quadratic`.
+    path : ndarray, shape (T + 1, 2)
+        The iterates ``w_0, ..., w_T``.
+    lams : array_like
+        ``(λ1, λ2)``.
+    cycle : ndarray, shape (2, 2)
+        The 2-cycle ``±c e1`` (stars); with ``circle=True`` the circle of radius
+        ``c`` is drawn instead (``λ1 = λ2``: every direction is a cycle's).
+    """
+    ax, zoom = art["axes"]
+    c = abs(cycle[0, 0])
+    lim = 1.1 * max(np.abs(path).max(), c)
+    for a, r in ((ax, lim), (zoom, 1.8 * c)):
+        a.set(xlim=(-r, r), ylim=(-r, r))
+        art[a, "levels"].set_data(*quadratic_level_curves(lams, r))
+        art[a, "path"].set_data(path[:, 0], path[:, 1])
+        theta = np.linspace(0, 2 * np.pi, 200)
+        points = (c * np.cos(theta), c * np.sin(theta)) if circle else ([], [])
+        art[a, "circle"].set_data(*points)
+        art[a, "cycle"].set_data(*(([], []) if circle else cycle.T))
+    art["start"].set_data(path[:1, 0], path[:1, 1])
+    art["box"].set_bounds(-1.8 * c, -1.8 * c, 3.6 * c, 3.6 * c)
+    for t, label in zip(art["labelled"], art["labels"], strict=True):
+        label.set_text(str(t) if t < len(path) else "")
+        label.xy = path[min(t, len(path) - 1)]
+
+
+def draw_edge_of_stability(
+    fig,
+    value,
+    *,
+    n_steps,
+    n_bounce=80,
+    n_path=200,
+    window=((-0.6, 0.6), (2.3, 3.5)),
+    minimum=(0.0, 3.3),
+):
+    """The four panels of Chapter 2's edge of stability, drawn once: (a) the
+    sharpness of GD and SAM with the edges ``2/η`` and SAM's, (b) their losses,
+    (c) each step's component along the top Hessian eigenvector (first
+    ``n_bounce`` steps) and (d) the first ``n_path`` iterates on the contours of
+    ``value`` over ``window``, with the minimum marked.
+
+    Returns the artists that :func:`show_edge_of_stability` moves.
+    """
+    (ax_a, ax_b), (ax_c, ax_d) = fig.subplots(2, 2)
+    art = {"n_bounce": n_bounce, "n_path": n_path, "title": ax_a}
+    colours = {"gd": PALETTE["gd"], "sam": PALETTE["sam"]}
+    for method, colour in colours.items():
+        label = method.upper()
+        (art["sharpness", method],) = ax_a.plot([], [], color=colour, lw=1, label=label)
+        (art["loss", method],) = ax_b.semilogy([], [], color=colour, lw=1, label=label)
+        marker = "o-" if method == "gd" else "s-"
+        (art["bounce", method],) = ax_c.plot(
+            [], [], marker, ms=3, lw=0.6, color=colour, label=label
+        )
+        art["path", method] = plot_path(
+            ax_d,
+            np.zeros((0, 2)),
+            color=colour,
+            label=label,
+            markersize=2,
+            linewidth=0.4,
+        )
+    (art["gd edge"],) = ax_a.plot(
+        [0, n_steps],
+        [np.nan] * 2,
+        "--",
+        color=PALETTE["accent"],
+        lw=1,
+        label=r"$2/\eta$",
+    )
+    (art["sam edge"],) = ax_a.plot(
+        [], [], ":", color=PALETTE["sam"], lw=1.5, label="SAM edge"
+    )
+    ax_a.set(xlabel="step $t$", ylabel=r"sharpness $\lambda_{\max}$", ylim=(0, 16))
+    ax_a.set_xlim(0, n_steps)
+    legend = ax_a.legend(loc="center right", bbox_to_anchor=(1.0, 0.4), fontsize=9)
+    art["sam label"] = legend.get_texts()[1]
+    ax_b.set(xlabel="step $t$", ylabel=r"loss $\ell(w_t)$", title="(b) loss")
+    ax_b.set(xlim=(0, n_steps), ylim=(1e-3, 10))
+    ax_b.legend()
+    ax_c.axhline(0, color=PALETTE["neutral"], lw=0.5)
+    ax_c.set(xlabel="step $t$", ylabel=r"$\langle w_{t+1} - w_t, v_1(w_t)\rangle$")
+    ax_c.set(title="(c) the bounce", xlim=(-2, n_bounce + 1), ylim=(-0.5, 0.5))
+    ax_c.legend()
+    plot_contours(
+        ax_d, value, *window, levels=np.geomspace(0.01, 3, 14), linewidths=0.8
+    )
+    ax_d.plot(*minimum, "x", color=PALETTE["accent"], ms=8)
+    ax_d.set(xlabel="$x$", ylabel="$y$", title=f"(d) first {n_path} iterates")
+    ax_d.set_aspect("auto")
+    ax_d.legend(loc="lower right")
+    return art
+
+
+def show_edge_of_stability(art, trace):
+    """Move the artists of :func:`draw_edge_of_stability` to a
+    :class:`samlib.stability.StabilityTrace` (GD and SAM side by side)."""
+    t = np.arange(len(trace.gd))
+    k = np.arange(art["n_bounce"])
+    for method in ("gd", "sam"):
+        path = getattr(trace, method)
+        art["sharpness", method].set_data(t, getattr(trace, f"{method}_sharpness"))
+        art["loss", method].set_data(t, getattr(trace, f"{method}_loss"))
+        art["bounce", method].set_data(k, getattr(trace, f"{method}_bounce")[k])
+        art["path", method].set_data(*path[: art["n_path"]].T)
+    art["gd edge"].set_ydata([trace.gd_edge] * 2)
+    art["sam edge"].set_data(t, trace.sam_edge)
+    art["sam label"].set_text(f"SAM, $\\rho = {trace.rho:g}$")
+    art["title"].set_title(
+        f"(a) sharpness; $\\eta = {trace.eta:g}$, $\\rho = {trace.rho:g}$"
+    )
