@@ -373,68 +373,93 @@ def draw_edge_of_stability(
     fig,
     value,
     *,
-    n_steps,
-    n_bounce=80,
-    n_path=200,
+    n_steps: int,
+    panels: str = "abcd",
+    n_bounce: int = 80,
+    n_path: int = 200,
     window=((-0.6, 0.6), (2.3, 3.5)),
     minimum=(0.0, 3.3),
 ):
-    """The four panels of Chapter 2's edge of stability, drawn once: (a) the
+    """Chapter 2's edge of stability, drawn once: any of the panels (a) the
     sharpness of GD and SAM with the edges ``2/η`` and SAM's, (b) their losses,
-    (c) each step's component along the top Hessian eigenvector (first
-    ``n_bounce`` steps) and (d) the first ``n_path`` iterates on the contours of
-    ``value`` over ``window``, with the minimum marked.
+    (c) each step's component along the top Hessian eigenvector (first ``n_bounce``
+    steps) and (d) the first ``n_path`` iterates on the contours of ``value`` over
+    ``window``, with the minimum marked.
 
-    Returns the artists that :func:`show_edge_of_stability` moves.
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        An empty figure; four panels are laid out 2 × 2, fewer side by side.
+    value : callable
+        The loss, for the contours of panel (d).
+    n_steps : int
+        The length of the runs, for the time axes.
+    panels : str
+        Which panels to draw, e.g. ``"abcd"`` (the book's figure) or ``"a"``.
+
+    Returns
+    -------
+    dict
+        The artists that :func:`show_edge_of_stability` moves.
     """
-    (ax_a, ax_b), (ax_c, ax_d) = fig.subplots(2, 2)
-    art = {"n_bounce": n_bounce, "n_path": n_path, "title": ax_a}
-    colours = {"gd": PALETTE["gd"], "sam": PALETTE["sam"]}
-    for method, colour in colours.items():
-        label = method.upper()
-        (art["sharpness", method],) = ax_a.plot([], [], color=colour, lw=1, label=label)
-        (art["loss", method],) = ax_b.semilogy([], [], color=colour, lw=1, label=label)
-        marker = "o-" if method == "gd" else "s-"
-        (art["bounce", method],) = ax_c.plot(
-            [], [], marker, ms=3, lw=0.6, color=colour, label=label
+    shape = (2, 2) if len(panels) == 4 else (1, len(panels))
+    ax = dict(zip(panels, np.ravel(fig.subplots(*shape, squeeze=False)), strict=True))
+    art = {"n_bounce": n_bounce, "n_path": n_path, "panels": panels}
+    for method in ("gd", "sam"):
+        line = {"color": PALETTE[method], "lw": 1, "label": method.upper()}
+        if "a" in ax:
+            (art["sharpness", method],) = ax["a"].plot([], [], **line)
+        if "b" in ax:
+            (art["loss", method],) = ax["b"].semilogy([], [], **line)
+        if "c" in ax:
+            marker = "o-" if method == "gd" else "s-"
+            (art["bounce", method],) = ax["c"].plot(
+                [], [], marker, ms=3, **{**line, "lw": 0.6}
+            )
+        if "d" in ax:
+            art["path", method] = plot_path(
+                ax["d"],
+                np.zeros((0, 2)),
+                color=PALETTE[method],
+                label=method.upper(),
+                markersize=2,
+                linewidth=0.4,
+            )
+    if "a" in ax:
+        a = ax["a"]
+        (art["gd edge"],) = a.plot(
+            [0, n_steps],
+            [np.nan] * 2,
+            "--",
+            color=PALETTE["accent"],
+            lw=1,
+            label=r"$2/\eta$",
         )
-        art["path", method] = plot_path(
-            ax_d,
-            np.zeros((0, 2)),
-            color=colour,
-            label=label,
-            markersize=2,
-            linewidth=0.4,
+        (art["sam edge"],) = a.plot(
+            [], [], ":", color=PALETTE["sam"], lw=1.5, label="SAM edge"
         )
-    (art["gd edge"],) = ax_a.plot(
-        [0, n_steps],
-        [np.nan] * 2,
-        "--",
-        color=PALETTE["accent"],
-        lw=1,
-        label=r"$2/\eta$",
-    )
-    (art["sam edge"],) = ax_a.plot(
-        [], [], ":", color=PALETTE["sam"], lw=1.5, label="SAM edge"
-    )
-    ax_a.set(xlabel="step $t$", ylabel=r"sharpness $\lambda_{\max}$", ylim=(0, 16))
-    ax_a.set_xlim(0, n_steps)
-    legend = ax_a.legend(loc="center right", bbox_to_anchor=(1.0, 0.4), fontsize=9)
-    art["sam label"] = legend.get_texts()[1]
-    ax_b.set(xlabel="step $t$", ylabel=r"loss $\ell(w_t)$", title="(b) loss")
-    ax_b.set(xlim=(0, n_steps), ylim=(1e-3, 10))
-    ax_b.legend()
-    ax_c.axhline(0, color=PALETTE["neutral"], lw=0.5)
-    ax_c.set(xlabel="step $t$", ylabel=r"$\langle w_{t+1} - w_t, v_1(w_t)\rangle$")
-    ax_c.set(title="(c) the bounce", xlim=(-2, n_bounce + 1), ylim=(-0.5, 0.5))
-    ax_c.legend()
-    plot_contours(
-        ax_d, value, *window, levels=np.geomspace(0.01, 3, 14), linewidths=0.8
-    )
-    ax_d.plot(*minimum, "x", color=PALETTE["accent"], ms=8)
-    ax_d.set(xlabel="$x$", ylabel="$y$", title=f"(d) first {n_path} iterates")
-    ax_d.set_aspect("auto")
-    ax_d.legend(loc="lower right")
+        a.set(xlabel="step $t$", ylabel=r"sharpness $\lambda_{\max}$", ylim=(0, 16))
+        a.set_xlim(0, n_steps)
+        legend = a.legend(loc="center right", bbox_to_anchor=(1.0, 0.4), fontsize=9)
+        art["sam label"], art["title"] = legend.get_texts()[1], a
+    if "b" in ax:
+        ax["b"].set(xlabel="step $t$", ylabel=r"loss $\ell(w_t)$", title="(b) loss")
+        ax["b"].set(xlim=(0, n_steps), ylim=(1e-4, 10))
+        ax["b"].legend(loc="lower right")
+    if "c" in ax:
+        c = ax["c"]
+        c.axhline(0, color=PALETTE["neutral"], lw=0.5)
+        c.set(xlabel="step $t$", ylabel=r"$\langle w_{t+1} - w_t, v_1(w_t)\rangle$")
+        c.set(title="(c) the bounce", xlim=(-2, n_bounce + 1), ylim=(-1, 1))
+        c.legend(loc="upper right")
+    if "d" in ax:
+        d = ax["d"]
+        levels = np.geomspace(0.01, 3, 14)
+        plot_contours(d, value, *window, levels=levels, linewidths=0.8)
+        d.plot(*minimum, "x", color=PALETTE["accent"], ms=8)
+        d.set(xlabel="$x$", ylabel="$y$", title=f"(d) first {n_path} iterates")
+        d.set_aspect("auto")
+        d.legend(loc="lower right")
     return art
 
 
@@ -442,16 +467,22 @@ def show_edge_of_stability(art, trace):
     """Move the artists of :func:`draw_edge_of_stability` to a
     :class:`samlib.stability.StabilityTrace` (GD and SAM side by side)."""
     t = np.arange(len(trace.gd))
-    k = np.arange(art["n_bounce"])
+    k = np.arange(min(art["n_bounce"], len(t) - 1))
     for method in ("gd", "sam"):
-        path = getattr(trace, method)
-        art["sharpness", method].set_data(t, getattr(trace, f"{method}_sharpness"))
-        art["loss", method].set_data(t, getattr(trace, f"{method}_loss"))
-        art["bounce", method].set_data(k, getattr(trace, f"{method}_bounce")[k])
-        art["path", method].set_data(*path[: art["n_path"]].T)
-    art["gd edge"].set_ydata([trace.gd_edge] * 2)
-    art["sam edge"].set_data(t, trace.sam_edge)
-    art["sam label"].set_text(f"SAM, $\\rho = {trace.rho:g}$")
-    art["title"].set_title(
-        f"(a) sharpness; $\\eta = {trace.eta:g}$, $\\rho = {trace.rho:g}$"
-    )
+        data = {
+            "sharpness": (t, getattr(trace, f"{method}_sharpness")),
+            "loss": (t, getattr(trace, f"{method}_loss")),
+            "bounce": (k, getattr(trace, f"{method}_bounce")[k]),
+            "path": getattr(trace, method)[: art["n_path"]].T,
+        }
+        for panel, (x, y) in data.items():
+            if (panel, method) in art:
+                art[panel, method].set_data(x, y)
+    if "a" in art["panels"]:
+        art["gd edge"].set_ydata([trace.gd_edge] * 2)
+        art["sam edge"].set_data(t, trace.sam_edge)
+        art["sam label"].set_text(f"SAM, $\\rho = {trace.rho:g}$")
+        prefix = "(a) sharpness; " if len(art["panels"]) == 4 else ""
+        art["title"].set_title(
+            f"{prefix}$\\eta = {trace.eta:g}$, $\\rho = {trace.rho:g}$"
+        )
