@@ -147,23 +147,30 @@ def _arrow(ax, start, end, color, lw, ls="-"):
 
 
 def plot_sam_anatomy(ax, grad, w, eta, rho):
-    """One SAM step at ``w``, eq. (2), drawn piece by piece (Chapter 1).
+    """SAM steps, eq. (2), drawn piece by piece at one point or several (Chapter 1).
 
-    The ball ``‖ε‖ ≤ ρ`` (dashed) and the perturbation to
+    At each point ``w``: the ball ``‖ε‖ ≤ ρ`` (dashed) and the perturbation to
     ``w + ρ∇ℓ(w)/‖∇ℓ(w)‖`` (vermillion), the vector ``η∇ℓ`` at that perturbed point
     (dotted blue), the SAM step, minus that vector applied at ``w`` (blue), and the
     GD step ``-η∇ℓ(w)`` (thick green).
 
+    Parameters
+    ----------
+    w : array_like, shape (2,) or (k, 2)
+        The point(s).
+
     Returns
     -------
-    dict
-        The artists, keyed ``"perturbation"``, ``"ball"``, ``"gradient"``,
-        ``"sam"`` and ``"gd"`` (arrows are annotations; their ends are
-        ``.xyann`` and ``.xy``).
+    dict or list of dict
+        For each point, the artists keyed ``"perturbation"``, ``"ball"``,
+        ``"gradient"``, ``"sam"`` and ``"gd"`` (arrows are annotations from
+        ``.xyann`` to ``.xy``).
     """
     from samlib.steps import gd_step, sam_ascent_point, sam_step
 
     w = np.asarray(w, dtype=float)
+    if w.ndim == 2:
+        return [plot_sam_anatomy(ax, grad, point, eta, rho) for point in w]
     tip = sam_ascent_point(w, grad, rho)
     perturbation, ball = plot_ascent(ax, w, grad, rho)
     ax.plot(*tip, "o", color=PALETTE["accent"], ms=3.5, zorder=5)
@@ -232,13 +239,16 @@ def _few_ticks(ax):
         axis.set_major_formatter(StrMethodFormatter("{x:g}"))
 
 
-def draw_sam_vs_gd(fig, lams, *, max_steps: int = 300, extent: float = 2.6):
+def draw_sam_vs_gd(fig, lams=(1.0, 0.5), *, max_steps: int = 300, extent=2.6):
     """SAM against GD on ``½wᵀΛw``, drawn once (Chapter 1): the paths on the
     contours with an inset that zooms on the 2-cycle, and the losses ``ℓ(w_t)``.
 
-    Returns the artists that :func:`show_sam_vs_gd` moves.
+    ``lams`` defaults to ``(1, 1/2)``, the quadratic of the paper's Figure 1; the
+    figure gets a constrained layout. Returns the artists that
+    :func:`show_sam_vs_gd` moves.
     """
     lams = np.asarray(lams, dtype=float)
+    fig.set_layout_engine("constrained")
 
     def value(w):
         return 0.5 * np.sum(lams * w**2, axis=-1)
@@ -303,10 +313,12 @@ def draw_sam_on_quadratic(fig, *, labelled=range(10, 17)):
     on the contours of ``½(λ1w1² + λ2w2²)`` and a zoom on the origin, where the
     iterates ``w_t`` for ``t`` in ``labelled`` are numbered.
 
-    Returns the artists that :func:`show_sam_on_quadratic` moves.
+    The figure gets a constrained layout. Returns the artists that
+    :func:`show_sam_on_quadratic` moves.
     """
     from matplotlib.patches import Rectangle
 
+    fig.set_layout_engine("constrained")
     ax, zoom = fig.subplots(1, 2)
     art = {"axes": (ax, zoom), "labelled": list(labelled)}
     for a in (ax, zoom):
@@ -336,37 +348,51 @@ def draw_sam_on_quadratic(fig, *, labelled=range(10, 17)):
     return art
 
 
-def show_sam_on_quadratic(art, path, lams, cycle, *, circle=False):
-    """Move the artists of :func:`draw_sam_on_quadratic` to a run of SAM.
+def show_sam_on_quadratic(art, paths, lams, c):
+    """Move the artists of :func:`draw_sam_on_quadratic` to runs of SAM.
 
     Parameters
     ----------
     art : dict
         From :func:`draw_sam_on_quadratic`.
-    path : ndarray, shape (T + 1, 2)
-        The iterates ``w_0, ..., w_T``.
+    paths : ndarray, shape (T + 1, 2) or (T + 1, k, 2)
+        The iterates ``w_0, ..., w_T`` of one run or of ``k`` runs (drawn as one
+        curve, with gaps between runs); the starts are marked by squares.
     lams : array_like
-        ``(λ1, λ2)``.
-    cycle : ndarray, shape (2, 2)
-        The 2-cycle ``±c e1`` (stars); with ``circle=True`` the circle of radius
-        ``c`` is drawn instead (``λ1 = λ2``: every direction is a cycle's).
+        ``(λ1, λ2)``, for the contours.
+    c : float
+        The 2-cycle's ``c = ηρλ1/(2 - ηλ1)``. If ``λ1 > λ2`` the stars mark the
+        2-cycle ``±c e1``; if ``λ1 = λ2`` every direction of the plane has its
+        2-cycle, the circle of radius ``c`` is drawn dashed and the stars mark where
+        the runs ended (their last two iterates).
+
+    Notes
+    -----
+    Panel (a) shows the square ``|w1|, |w2| ≤ 1.1 max(|w_t|, c)``, panel (b) the
+    square of half-width ``1.8c``. For one run, the iterates of ``labelled`` are
+    numbered.
     """
+    paths, lams = np.asarray(paths, dtype=float), np.asarray(lams, dtype=float)
+    runs = paths if paths.ndim == 3 else paths[:, None]
+    gaps = np.full((1, runs.shape[1], 2), np.nan)
+    curve = np.concatenate([runs, gaps]).transpose(1, 0, 2).reshape(-1, 2)[:-1]
     ax, zoom = art["axes"]
-    c = abs(cycle[0, 0])
-    lim = 1.1 * max(np.abs(path).max(), c)
-    for a, r in ((ax, lim), (zoom, 1.8 * c)):
+    circle = lams[0] == lams[1]
+    marks = runs[-2:].reshape(-1, 2) if circle else np.array([[c, 0.0], [-c, 0.0]])
+    theta = np.linspace(0, 2 * np.pi, 200)
+    ring = (c * np.cos(theta), c * np.sin(theta)) if circle else ([], [])
+    for a, r in ((ax, 1.1 * max(np.abs(paths).max(), c)), (zoom, 1.8 * c)):
         a.set(xlim=(-r, r), ylim=(-r, r))
         art[a, "levels"].set_data(*quadratic_level_curves(lams, r))
-        art[a, "path"].set_data(path[:, 0], path[:, 1])
-        theta = np.linspace(0, 2 * np.pi, 200)
-        points = (c * np.cos(theta), c * np.sin(theta)) if circle else ([], [])
-        art[a, "circle"].set_data(*points)
-        art[a, "cycle"].set_data(*(([], []) if circle else cycle.T))
-    art["start"].set_data(path[:1, 0], path[:1, 1])
+        art[a, "path"].set_data(curve[:, 0], curve[:, 1])
+        art[a, "circle"].set_data(*ring)
+        art[a, "cycle"].set_data(marks[:, 0], marks[:, 1])
+    art["start"].set_data(runs[0, :, 0], runs[0, :, 1])
     art["box"].set_bounds(-1.8 * c, -1.8 * c, 3.6 * c, 3.6 * c)
     for t, label in zip(art["labelled"], art["labels"], strict=True):
-        label.set_text(str(t) if t < len(path) else "")
-        label.xy = path[min(t, len(path) - 1)]
+        shown = paths.ndim == 2 and t < len(paths)
+        label.set_text(str(t) if shown else "")
+        label.xy = paths[t] if shown else (np.nan, np.nan)
 
 
 def draw_edge_of_stability(
@@ -389,7 +415,8 @@ def draw_edge_of_stability(
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-        An empty figure; four panels are laid out 2 × 2, fewer side by side.
+        An empty figure; four panels are laid out 2 × 2, fewer side by side, in a
+        constrained layout.
     value : callable
         The loss, for the contours of panel (d).
     n_steps : int
@@ -402,6 +429,7 @@ def draw_edge_of_stability(
     dict
         The artists that :func:`show_edge_of_stability` moves.
     """
+    fig.set_layout_engine("constrained")
     shape = (2, 2) if len(panels) == 4 else (1, len(panels))
     ax = dict(zip(panels, np.ravel(fig.subplots(*shape, squeeze=False)), strict=True))
     art = {"n_bounce": n_bounce, "n_path": n_path, "panels": panels}
@@ -486,3 +514,91 @@ def show_edge_of_stability(art, trace):
         art["title"].set_title(
             f"{prefix}$\\eta = {trace.eta:g}$, $\\rho = {trace.rho:g}$"
         )
+
+
+def plot_two_phases(axes, path, lams, b, cycle_loss, t_star):
+    """The two phases of a SAM run on ``½wᵀΛw`` (Chapter 3), on three stacked axes:
+    the lengths ``‖w_t‖`` and ``‖Λw_t‖`` with the radius ``b`` of Lemma 5's absorbing
+    ball, the loss with its value ``cycle_loss`` on the 2-cycle, and the share
+    ``|w_t,1|/‖w_t‖`` of the first coordinate; a dashed line marks ``t_star``."""
+    path, lams = np.asarray(path, dtype=float), np.asarray(lams, dtype=float)
+    norm = np.linalg.norm(path, axis=1)
+    theory = {"color": PALETTE["theory"], "lw": 1}
+    axes[0].semilogy(norm, "o-", ms=3, label=r"$\|w_t\|$")
+    axes[0].semilogy(
+        np.linalg.norm(lams * path, axis=1), "s-", ms=3, label=r"$\|\Lambda w_t\|$"
+    )
+    axes[0].axhline(b, **theory, label=r"$b = \eta\rho\lambda_1^2$")
+    loss = 0.5 * np.sum(lams * path**2, axis=1)
+    axes[1].semilogy(loss, "o-", ms=3, color=PALETTE["sam"], label=r"$\ell(w_t)$")
+    axes[1].axhline(cycle_loss, **theory, label=r"$\ell(\pm c\,e_1)$")
+    share = np.abs(path[:, 0]) / norm
+    axes[2].plot(
+        share, "o-", ms=3, color=PALETTE["sam"], label=r"$|w_{t,1}| / \|w_t\|$"
+    )
+    axes[2].set(ylim=(-0.05, 1.05), xlabel="step $t$")
+    for ax, where in zip(
+        axes, ["upper right", "upper right", "center right"], strict=True
+    ):
+        ax.axvline(t_star, color=PALETTE["neutral"], ls="--", lw=1)
+        ax.legend(loc=where, fontsize=9)
+    axes[2].text(t_star / 2, 0.9, "phase 1", ha="center")
+    axes[2].text(t_star + 14, 0.6, "phase 2", ha="left")
+
+
+def plot_step_size_sweep(
+    ax_cycle, ax_time, etas, tails, settle, *, lam1=1.0, rho=1.0, theorem_range=0.5
+):
+    """SAM beyond the theorems' step sizes (Chapter 3): on ``ax_cycle`` the first
+    coordinate of the last iterates of every run against the curves
+    ``±ηρλ1/(2 - ηλ1)``, on ``ax_time`` the median settling time of each family.
+
+    Parameters
+    ----------
+    etas : ndarray, shape (n_eta,)
+    tails : ndarray, shape (k, n_runs, n_eta, 2)
+        The last ``k`` iterates of each run (for the first family).
+    settle : dict of label to ndarray, shape (n_runs, n_eta)
+        Settling times of each family of runs.
+    theorem_range : float
+        Step sizes below it are shaded (``1/(2λ1)``, where the theorems apply).
+    """
+    grid = np.broadcast_to(etas, tails.shape[:-1]).ravel()
+    ax_cycle.plot(
+        grid,
+        tails[..., 0].ravel(),
+        ".",
+        ms=3,
+        color=PALETTE["sam"],
+        label="last iterates, $w_{t,1}$",
+    )
+    fine = np.linspace(0.01, 0.985, 200) * 2 / lam1
+    c = fine * rho * lam1 / (2 - fine * lam1)
+    ax_cycle.plot(
+        fine,
+        np.c_[c, -c],
+        color=PALETTE["theory"],
+        lw=1,
+        label=[r"$\pm\eta\rho\lambda_1/(2-\eta\lambda_1)$", None],
+    )
+    ax_cycle.set_yscale("symlog", linthresh=0.1)
+    ax_cycle.set_ylabel("$w_{t,1}$")
+    for (label, times), style in zip(settle.items(), ("o-", "s-", "^-"), strict=False):
+        ax_time.semilogy(etas, np.median(times, axis=0), style, ms=4, label=label)
+    ax_time.set_ylabel("median settling time")
+    for ax in (ax_cycle, ax_time):
+        ax.axvspan(0, theorem_range, color=PALETTE["sky"], alpha=0.2, lw=0)
+        ax.set(xlim=(0, 2 / lam1), xlabel=rf"step size $\eta$ ($\lambda_1 = {lam1:g}$)")
+        ax.legend(fontsize=9)
+
+
+def plot_settling_times(ax, settle, *, n_steps, width=4):
+    """Histograms of settling times (:func:`samlib.proof.settling_time`), one per
+    entry of ``settle`` (label to times), with each median in its legend entry."""
+    bins = np.arange(0, n_steps + width + 1, width)
+    for name, times in settle.items():
+        label = f"{name}, median {np.median(times):.0f}"
+        ax.hist(times, bins, histtype="step", lw=1.5, label=label)
+    ax.set_xlabel(r"settling time: steps until within $\varepsilon$ of the 2-cycle")
+    ax.set_ylabel("number of starts")
+    ax.legend()
