@@ -254,6 +254,8 @@ def draw_sam_vs_gd(fig, lams=(1.0, 0.5), *, max_steps: int = 300, extent=2.6):
         return 0.5 * np.sum(lams * w**2, axis=-1)
 
     ax_path, ax_loss = fig.subplots(1, 2)
+    for ax in (ax_path, ax_loss):
+        ax.set_axisbelow(True)  # ticks under the moving artists: not redrawn with them
     levels = np.geomspace(0.002, 6, 14)
     span = (-extent, extent)
     plot_contours(ax_path, value, span, span, levels=levels, linewidths=0.7)
@@ -331,6 +333,7 @@ def draw_sam_on_quadratic(fig, *, labelled=range(10, 17)):
         )
         (art[a, "circle"],) = a.plot([], [], "--", color=PALETTE["accent"], lw=1)
         a.set(xlabel="$w_1$", ylabel="$w_2$", aspect="equal")
+        a.set_axisbelow(True)  # ticks under the moving artists: not redrawn with them
         _few_ticks(a)
     (art["start"],) = ax.plot(
         [], [], "s", color=PALETTE["neutral"], ms=7, label="$w_0$"
@@ -342,9 +345,10 @@ def draw_sam_on_quadratic(fig, *, labelled=range(10, 17)):
         zoom.annotate("", (0, 0), xytext=(4, 4), textcoords="offset points", fontsize=9)
         for _ in art["labelled"]
     ]
-    ax.legend(loc="upper left", fontsize=8)
-    ax.set_title("(a) the iterates")
-    zoom.set_title("(b) zoom near the origin")
+    # under the moving lines (zorder 2): a move does not redraw it
+    ax.legend(loc="upper left", fontsize=8).set_zorder(1.5)
+    ax.set_title("(a) the iterates").set_zorder(1.5)  # (titles: likewise)
+    zoom.set_title("(b) zoom near the origin").set_zorder(1.5)
     return art
 
 
@@ -368,9 +372,10 @@ def show_sam_on_quadratic(art, paths, lams, c):
 
     Notes
     -----
-    Panel (a) shows the square ``|w1|, |w2| ≤ 1.1 max(|w_t|, c)``, panel (b) the
-    square of half-width ``1.8c``. For one run, the iterates of ``labelled`` are
-    numbered.
+    Panel (a) shows the square ``|w1|, |w2| ≤ r`` with ``r`` the first of
+    ``10^(k/10)`` (k an integer) at least ``1.1 max(|w_t|, c)``, panel (b) the
+    square of half-width the first of them at least ``1.8c``. For one run, the
+    iterates of ``labelled`` are numbered.
     """
     paths, lams = np.asarray(paths, dtype=float), np.asarray(lams, dtype=float)
     runs = paths if paths.ndim == 3 else paths[:, None]
@@ -381,14 +386,25 @@ def show_sam_on_quadratic(art, paths, lams, c):
     marks = runs[-2:].reshape(-1, 2) if circle else np.array([[c, 0.0], [-c, 0.0]])
     theta = np.linspace(0, 2 * np.pi, 200)
     ring = (c * np.cos(theta), c * np.sin(theta)) if circle else ([], [])
-    for a, r in ((ax, 1.1 * max(np.abs(paths).max(), c)), (zoom, 1.8 * c)):
-        a.set(xlim=(-r, r), ylim=(-r, r))
-        art[a, "levels"].set_data(*quadratic_level_curves(lams, r))
+
+    # limits on a grid of ten steps a decade: most moves keep them, and the axes is
+    # not redrawn whole (an explorer's update stays cheap)
+    def grid(x):
+        return 10 ** (np.ceil(10 * np.log10(x)) / 10)
+
+    lim, zoom_lim = grid(1.1 * max(np.abs(paths).max(), c)), grid(1.8 * c)
+    frame = (tuple(lams), lim, c, circle)
+    for a, r in ((ax, lim), (zoom, zoom_lim)):
         art[a, "path"].set_data(curve[:, 0], curve[:, 1])
-        art[a, "circle"].set_data(*ring)
-        art[a, "cycle"].set_data(marks[:, 0], marks[:, 1])
+        if circle or frame != art.get("frame"):  # else these have not moved
+            a.set(xlim=(-r, r), ylim=(-r, r))
+            art[a, "levels"].set_data(*quadratic_level_curves(lams, r))
+            art[a, "circle"].set_data(*ring)
+            art[a, "cycle"].set_data(marks[:, 0], marks[:, 1])
+    if frame != art.get("frame"):
+        art["box"].set_bounds(-zoom_lim, -zoom_lim, 2 * zoom_lim, 2 * zoom_lim)
+    art["frame"] = frame
     art["start"].set_data(runs[0, :, 0], runs[0, :, 1])
-    art["box"].set_bounds(-1.8 * c, -1.8 * c, 3.6 * c, 3.6 * c)
     for t, label in zip(art["labelled"], art["labels"], strict=True):
         shown = paths.ndim == 2 and t < len(paths)
         label.set_text(str(t) if shown else "")
@@ -432,6 +448,8 @@ def draw_edge_of_stability(
     fig.set_layout_engine("constrained")
     shape = (2, 2) if len(panels) == 4 else (1, len(panels))
     ax = dict(zip(panels, np.ravel(fig.subplots(*shape, squeeze=False)), strict=True))
+    for a in ax.values():
+        a.set_axisbelow(True)  # ticks under the moving artists: not redrawn with them
     art = {"n_bounce": n_bounce, "n_path": n_path, "panels": panels}
     for method in ("gd", "sam"):
         line = {"color": PALETTE[method], "lw": 1, "label": method.upper()}

@@ -197,7 +197,10 @@ def test_figure1_shows_the_run_the_cycle_and_the_numbered_steps():
         np.testing.assert_array_equal(art[a, "path"].get_xydata(), path)
         np.testing.assert_array_equal(art[a, "cycle"].get_xydata(), [[c, 0], [-c, 0]])
         assert len(art[a, "circle"].get_xdata()) == 0
-    np.testing.assert_allclose(zoom.get_xlim(), [-1.8 * c, 1.8 * c])
+    half_width = zoom.get_xlim()[1]  # the first 10^(k/10) from 1.8c on
+    assert zoom.get_xlim()[0] == -half_width and zoom.get_ylim()[1] == half_width
+    assert 1.8 * c <= half_width < 1.8 * c * 10**0.1
+    assert np.isclose(10 * np.log10(half_width), round(10 * np.log10(half_width)))
     np.testing.assert_array_equal(art["start"].get_xydata(), [[2.0, 2.0]])
     labels = {int(t.get_text()): t.xy for t in art["labels"] if t.get_text()}
     assert sorted(labels) == list(range(10, 17))
