@@ -345,10 +345,9 @@ def draw_sam_on_quadratic(fig, *, labelled=range(10, 17)):
         zoom.annotate("", (0, 0), xytext=(4, 4), textcoords="offset points", fontsize=9)
         for _ in art["labelled"]
     ]
-    # under the moving lines (zorder 2): a move does not redraw it
-    ax.legend(loc="upper left", fontsize=8).set_zorder(1.5)
-    ax.set_title("(a) the iterates").set_zorder(1.5)  # (titles: likewise)
-    zoom.set_title("(b) zoom near the origin").set_zorder(1.5)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title("(a) the iterates")
+    zoom.set_title("(b) zoom near the origin")
     return art
 
 
