@@ -127,3 +127,495 @@ def plot_ascent(ax, w, grad, rho, *, color=None, show_ball=True):
         ball = Circle(w, rho, fill=False, linestyle="--", color=color, linewidth=1)
         ax.add_patch(ball)
     return arrow, ball
+
+
+# --------------------------------------------------------------------------------------
+# Chapters 1–3: SAM's step drawn on the contours, SAM against GD on a quadratic, SAM on
+# the quadratic of Figure 1, and GD and SAM at the edge of stability. Each ``draw_*``
+# lays out a figure once and returns its moving artists; the matching ``show_*``
+# moves them to one run. An explorer (:class:`samlib.widgets.Explorer`), its sweep
+# and the chapter's static figure are all drawn by the same pair.
+
+
+def _arrow(ax, start, end, color, lw, ls="-"):
+    """An arrow from ``start`` to ``end`` whose tip lands exactly on ``end``."""
+    style = {"arrowstyle": "-|>", "color": color, "lw": lw, "ls": ls}
+    style.update(shrinkA=0, shrinkB=0, mutation_scale=12)
+    return ax.annotate(
+        "", xy=end, xytext=start, arrowprops=style, annotation_clip=False
+    )
+
+
+def plot_sam_anatomy(ax, grad, w, eta, rho):
+    """SAM steps, eq. (2), drawn piece by piece at one point or several (Chapter 1).
+
+    At each point ``w``: the ball ``‖ε‖ ≤ ρ`` (dashed) and the perturbation to
+    ``w + ρ∇ℓ(w)/‖∇ℓ(w)‖`` (vermillion), the vector ``η∇ℓ`` at that perturbed point
+    (dotted blue), the SAM step, minus that vector applied at ``w`` (blue), and the
+    GD step ``-η∇ℓ(w)`` (thick green).
+
+    Parameters
+    ----------
+    w : array_like, shape (2,) or (k, 2)
+        The point(s).
+
+    Returns
+    -------
+    dict or list of dict
+        For each point, the artists keyed ``"perturbation"``, ``"ball"``,
+        ``"gradient"``, ``"sam"`` and ``"gd"`` (arrows are annotations from
+        ``.xyann`` to ``.xy``).
+    """
+    from samlib.steps import gd_step, sam_ascent_point, sam_step
+
+    w = np.asarray(w, dtype=float)
+    if w.ndim == 2:
+        return [plot_sam_anatomy(ax, grad, point, eta, rho) for point in w]
+    tip = sam_ascent_point(w, grad, rho)
+    perturbation, ball = plot_ascent(ax, w, grad, rho)
+    ax.plot(*tip, "o", color=PALETTE["accent"], ms=3.5, zorder=5)
+    artists = {
+        "perturbation": perturbation,
+        "ball": ball,
+        "gradient": _arrow(ax, tip, tip + eta * grad(tip), PALETTE["sam"], 1.2, ":"),
+        "gd": _arrow(ax, w, gd_step(w, grad, eta), PALETTE["gd"], 3.5),
+        "sam": _arrow(ax, w, sam_step(w, grad, eta, rho), PALETTE["sam"], 1.8),
+    }
+    ax.plot(*w, "o", color="black", ms=4, zorder=5)
+    return artists
+
+
+def sam_anatomy_legend(fig, **kwargs):
+    """The legend of :func:`plot_sam_anatomy`'s pieces, under the figure."""
+    from matplotlib.lines import Line2D
+
+    accent, sam = PALETTE["accent"], PALETTE["sam"]
+    handles = [
+        Line2D(
+            [], [], color=accent, ls="--", lw=1, label=r"ball $\|\varepsilon\|\leq\rho$"
+        ),
+        Line2D([], [], color=accent, lw=1.5, marker="o", ms=3.5, label="perturbation"),
+        Line2D(
+            [],
+            [],
+            color=sam,
+            lw=1.2,
+            ls=":",
+            label=r"$\eta\nabla\ell$ at the perturbed point",
+        ),
+        Line2D([], [], color=sam, lw=1.8, label="SAM step"),
+        Line2D([], [], color=PALETTE["gd"], lw=3.5, label="GD step"),
+    ]
+    options = {"loc": "outside lower center", "ncol": 3, "frameon": False, **kwargs}
+    return fig.legend(handles=handles, **options)
+
+
+def quadratic_level_curves(lams, radius, *, n_levels: int = 12, n_points: int = 200):
+    """Level curves of ``½(λ1w1² + λ2w2²)`` as one polyline, for a line artist.
+
+    Ellipses with semi-axes ``r`` along ``w1`` and ``r√(λ1/λ2)`` along ``w2``, for
+    ``n_levels`` radii ``r`` from ``radius/100`` to ``radius`` (levels in geometric
+    progression), joined into one curve with NaN gaps: redrawing them for another λ2
+    or zoom is one ``set_data`` (Chapters 1 and 3).
+
+    Returns
+    -------
+    x, y : ndarray
+    """
+    lams = np.asarray(lams, dtype=float)
+    t = np.append(np.linspace(0, 2 * np.pi, n_points), np.nan)  # NaN: a gap
+    radii = radius * np.sqrt(np.geomspace(1e-4, 1, n_levels))[:, None]
+    x = radii * np.cos(t)
+    y = radii * np.sqrt(lams[0] / lams[1]) * np.sin(t)
+    return x.ravel(), y.ravel()
+
+
+def _few_ticks(ax):
+    """At most five short tick labels per axis, at any zoom."""
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
+        axis.set_major_formatter(StrMethodFormatter("{x:g}"))
+
+
+def draw_sam_vs_gd(fig, lams=(1.0, 0.5), *, max_steps: int = 300, extent=2.6):
+    """SAM against GD on ``½wᵀΛw``, drawn once (Chapter 1): the paths on the
+    contours with an inset that zooms on the 2-cycle, and the losses ``ℓ(w_t)``.
+
+    ``lams`` defaults to ``(1, 1/2)``, the quadratic of the paper's Figure 1; the
+    figure gets a constrained layout. Returns the artists that
+    :func:`show_sam_vs_gd` moves.
+    """
+    lams = np.asarray(lams, dtype=float)
+    fig.set_layout_engine("constrained")
+
+    def value(w):
+        return 0.5 * np.sum(lams * w**2, axis=-1)
+
+    ax_path, ax_loss = fig.subplots(1, 2)
+    for ax in (ax_path, ax_loss):
+        ax.set_axisbelow(True)  # ticks under the moving artists: not redrawn with them
+    levels = np.geomspace(0.002, 6, 14)
+    span = (-extent, extent)
+    plot_contours(ax_path, value, span, span, levels=levels, linewidths=0.7)
+    zoom = ax_path.inset_axes([0.52, 0.03, 0.45, 0.42], xticks=[], yticks=[])
+    zoom.spines[["top", "right"]].set_visible(True)
+    zoom.set_aspect("equal")
+    (contours,) = zoom.plot([], [], color="0.7", lw=0.6)
+    art = {"lams": lams, "zoom": zoom, "zoom levels": contours}
+    for where, ax in (("path", ax_path), ("zoom", zoom)):
+        for method in ("gd", "sam"):
+            art[where, method] = plot_path(
+                ax, np.zeros((0, 2)), color=PALETTE[method], label=method.upper()
+            )
+        (art[where, "cycle"],) = ax.plot(
+            [], [], "x", color=PALETTE["accent"], ms=8, mew=2, label="2-cycle"
+        )
+    ax_path.set(xlabel="$w_1$", ylabel="$w_2$", title="iterates")
+    _few_ticks(ax_path)
+    ax_path.legend(loc="upper left", fontsize=9)
+    for method in ("gd", "sam"):
+        (art["loss", method],) = ax_loss.semilogy(
+            [], [], color=PALETTE[method], label=method.upper()
+        )
+    (art["loss", "cycle"],) = ax_loss.plot(
+        [], [], ":", color=PALETTE["accent"], lw=1.5, label="loss of the 2-cycle"
+    )
+    ax_loss.set(xlabel="step $t$", ylabel=r"$\ell(w_t)$", title="loss")
+    ax_loss.set(xlim=(0, max_steps), ylim=(1e-21, 1e5))
+    ax_loss.legend(fontsize=9, loc="lower left")
+    return art
+
+
+def show_sam_vs_gd(art, sam, gd, cycle):
+    """Move the artists of :func:`draw_sam_vs_gd` to the paths ``sam`` and ``gd``
+    (``(T + 1, 2)``) and the 2-cycle ``cycle`` (``(2, 2)``, its rows ``±c e1``).
+
+    The inset shows ``|w1| ≤ 1.8c``; the loss panel the steps ``0, ..., T``.
+    """
+    lams, zoom = art["lams"], art["zoom"]
+    view = 1.8 * abs(cycle[0, 0])
+    zoom.set(xlim=(-view, view), ylim=(-0.7 * view, 0.7 * view))
+    art["zoom levels"].set_data(*quadratic_level_curves(lams, 1.3 * view))
+    t = np.arange(len(sam))
+    for method, path in (("sam", sam), ("gd", gd)):
+        for where in ("path", "zoom"):
+            art[where, method].set_data(path[:, 0], path[:, 1])
+        art["loss", method].set_data(t, 0.5 * np.sum(lams * path**2, axis=-1))
+    for where in ("path", "zoom"):
+        art[where, "cycle"].set_data(cycle[:, 0], cycle[:, 1])
+    cycle_loss = 0.5 * lams[0] * cycle[0, 0] ** 2
+    art["loss", "cycle"].set_data([0, t[-1]], [cycle_loss, cycle_loss])
+    art["loss", "sam"].axes.set_xlim(0, max(t[-1], 1))
+
+
+def draw_sam_on_quadratic(fig, *, labelled=range(10, 17)):
+    """The two panels of the paper's Figure 1, drawn once (Chapter 3): SAM's iterates
+    on the contours of ``½(λ1w1² + λ2w2²)`` and a zoom on the origin, where the
+    iterates ``w_t`` for ``t`` in ``labelled`` are numbered.
+
+    The figure gets a constrained layout. Returns the artists that
+    :func:`show_sam_on_quadratic` moves.
+    """
+    from matplotlib.patches import Rectangle
+
+    fig.set_layout_engine("constrained")
+    ax, zoom = fig.subplots(1, 2)
+    art = {"axes": (ax, zoom), "labelled": list(labelled)}
+    for a in (ax, zoom):
+        (art[a, "levels"],) = a.plot([], [], color="#b0b0b0", lw=0.7)
+        art[a, "path"] = plot_path(
+            a, np.zeros((0, 2)), color=PALETTE["sam"], label="SAM iterates $w_t$"
+        )
+        (art[a, "cycle"],) = a.plot(
+            [], [], "*", color=PALETTE["accent"], ms=13, ls="none", label="2-cycle"
+        )
+        (art[a, "circle"],) = a.plot([], [], "--", color=PALETTE["accent"], lw=1)
+        a.set(xlabel="$w_1$", ylabel="$w_2$", aspect="equal")
+        a.set_axisbelow(True)  # ticks under the moving artists: not redrawn with them
+        _few_ticks(a)
+    (art["start"],) = ax.plot(
+        [], [], "s", color=PALETTE["neutral"], ms=7, label="$w_0$"
+    )
+    art["box"] = ax.add_patch(
+        Rectangle((0, 0), 0, 0, fill=False, ec=PALETTE["neutral"], lw=1)
+    )
+    art["labels"] = [
+        zoom.annotate("", (0, 0), xytext=(4, 4), textcoords="offset points", fontsize=9)
+        for _ in art["labelled"]
+    ]
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title("(a) the iterates")
+    zoom.set_title("(b) zoom near the origin")
+    return art
+
+
+def show_sam_on_quadratic(art, paths, lams, c):
+    """Move the artists of :func:`draw_sam_on_quadratic` to runs of SAM.
+
+    Parameters
+    ----------
+    art : dict
+        From :func:`draw_sam_on_quadratic`.
+    paths : ndarray, shape (T + 1, 2) or (T + 1, k, 2)
+        The iterates ``w_0, ..., w_T`` of one run or of ``k`` runs (drawn as one
+        curve, with gaps between runs); the starts are marked by squares.
+    lams : array_like
+        ``(λ1, λ2)``, for the contours.
+    c : float
+        The 2-cycle's ``c = ηρλ1/(2 - ηλ1)``. If ``λ1 > λ2`` the stars mark the
+        2-cycle ``±c e1``; if ``λ1 = λ2`` every direction of the plane has its
+        2-cycle, the circle of radius ``c`` is drawn dashed and the stars mark where
+        the runs ended (their last two iterates).
+
+    Notes
+    -----
+    Panel (a) shows the square ``|w1|, |w2| ≤ r`` with ``r`` the first of
+    ``10^(k/10)`` (k an integer) at least ``1.1 max(|w_t|, c)``, panel (b) the
+    square of half-width the first of them at least ``1.8c``. For one run, the
+    iterates of ``labelled`` are numbered.
+    """
+    paths, lams = np.asarray(paths, dtype=float), np.asarray(lams, dtype=float)
+    runs = paths if paths.ndim == 3 else paths[:, None]
+    gaps = np.full((1, runs.shape[1], 2), np.nan)
+    curve = np.concatenate([runs, gaps]).transpose(1, 0, 2).reshape(-1, 2)[:-1]
+    ax, zoom = art["axes"]
+    circle = lams[0] == lams[1]
+    marks = runs[-2:].reshape(-1, 2) if circle else np.array([[c, 0.0], [-c, 0.0]])
+    theta = np.linspace(0, 2 * np.pi, 200)
+    ring = (c * np.cos(theta), c * np.sin(theta)) if circle else ([], [])
+
+    # limits on a grid of ten steps a decade: most moves keep them, and the axes is
+    # not redrawn whole (an explorer's update stays cheap)
+    def grid(x):
+        return 10 ** (np.ceil(10 * np.log10(x)) / 10)
+
+    lim, zoom_lim = grid(1.1 * max(np.abs(paths).max(), c)), grid(1.8 * c)
+    frame = (tuple(lams), lim, c, circle)
+    for a, r in ((ax, lim), (zoom, zoom_lim)):
+        art[a, "path"].set_data(curve[:, 0], curve[:, 1])
+        if circle or frame != art.get("frame"):  # else these have not moved
+            a.set(xlim=(-r, r), ylim=(-r, r))
+            art[a, "levels"].set_data(*quadratic_level_curves(lams, r))
+            art[a, "circle"].set_data(*ring)
+            art[a, "cycle"].set_data(marks[:, 0], marks[:, 1])
+    if frame != art.get("frame"):
+        art["box"].set_bounds(-zoom_lim, -zoom_lim, 2 * zoom_lim, 2 * zoom_lim)
+    art["frame"] = frame
+    art["start"].set_data(runs[0, :, 0], runs[0, :, 1])
+    for t, label in zip(art["labelled"], art["labels"], strict=True):
+        shown = paths.ndim == 2 and t < len(paths)
+        label.set_text(str(t) if shown else "")
+        label.xy = paths[t] if shown else (np.nan, np.nan)
+
+
+def draw_edge_of_stability(
+    fig,
+    value,
+    *,
+    n_steps: int,
+    panels: str = "abcd",
+    n_bounce: int = 80,
+    n_path: int = 200,
+    window=((-0.6, 0.6), (2.3, 3.5)),
+    minimum=(0.0, 3.3),
+):
+    """Chapter 2's edge of stability, drawn once: any of the panels (a) the
+    sharpness of GD and SAM with the edges ``2/η`` and SAM's, (b) their losses,
+    (c) each step's component along the top Hessian eigenvector (first ``n_bounce``
+    steps) and (d) the first ``n_path`` iterates on the contours of ``value`` over
+    ``window``, with the minimum marked.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        An empty figure; four panels are laid out 2 × 2, fewer side by side, in a
+        constrained layout.
+    value : callable
+        The loss, for the contours of panel (d).
+    n_steps : int
+        The length of the runs, for the time axes.
+    panels : str
+        Which panels to draw, e.g. ``"abcd"`` (the book's figure) or ``"a"``.
+
+    Returns
+    -------
+    dict
+        The artists that :func:`show_edge_of_stability` moves.
+    """
+    fig.set_layout_engine("constrained")
+    shape = (2, 2) if len(panels) == 4 else (1, len(panels))
+    ax = dict(zip(panels, np.ravel(fig.subplots(*shape, squeeze=False)), strict=True))
+    for a in ax.values():
+        a.set_axisbelow(True)  # ticks under the moving artists: not redrawn with them
+    art = {"n_bounce": n_bounce, "n_path": n_path, "panels": panels}
+    for method in ("gd", "sam"):
+        line = {"color": PALETTE[method], "lw": 1, "label": method.upper()}
+        if "a" in ax:
+            (art["sharpness", method],) = ax["a"].plot([], [], **line)
+        if "b" in ax:
+            (art["loss", method],) = ax["b"].semilogy([], [], **line)
+        if "c" in ax:
+            marker = "o-" if method == "gd" else "s-"
+            (art["bounce", method],) = ax["c"].plot(
+                [], [], marker, ms=3, **{**line, "lw": 0.6}
+            )
+        if "d" in ax:
+            art["path", method] = plot_path(
+                ax["d"],
+                np.zeros((0, 2)),
+                color=PALETTE[method],
+                label=method.upper(),
+                markersize=2,
+                linewidth=0.4,
+            )
+    if "a" in ax:
+        a = ax["a"]
+        (art["gd edge"],) = a.plot(
+            [0, n_steps],
+            [np.nan] * 2,
+            "--",
+            color=PALETTE["accent"],
+            lw=1,
+            label=r"$2/\eta$",
+        )
+        (art["sam edge"],) = a.plot(
+            [], [], ":", color=PALETTE["sam"], lw=1.5, label="SAM edge"
+        )
+        a.set(xlabel="step $t$", ylabel=r"sharpness $\lambda_{\max}$", ylim=(0, 16))
+        a.set_xlim(0, n_steps)
+        legend = a.legend(loc="center right", bbox_to_anchor=(1.0, 0.4), fontsize=9)
+        art["sam label"], art["title"] = legend.get_texts()[1], a
+    if "b" in ax:
+        ax["b"].set(xlabel="step $t$", ylabel=r"loss $\ell(w_t)$", title="(b) loss")
+        ax["b"].set(xlim=(0, n_steps), ylim=(1e-4, 10))
+        ax["b"].legend(loc="lower right")
+    if "c" in ax:
+        c = ax["c"]
+        c.axhline(0, color=PALETTE["neutral"], lw=0.5)
+        c.set(xlabel="step $t$", ylabel=r"$\langle w_{t+1} - w_t, v_1(w_t)\rangle$")
+        c.set(title="(c) the bounce", xlim=(-2, n_bounce + 1), ylim=(-1, 1))
+        c.legend(loc="upper right")
+    if "d" in ax:
+        d = ax["d"]
+        levels = np.geomspace(0.01, 3, 14)
+        plot_contours(d, value, *window, levels=levels, linewidths=0.8)
+        d.plot(*minimum, "x", color=PALETTE["accent"], ms=8)
+        d.set(xlabel="$x$", ylabel="$y$", title=f"(d) first {n_path} iterates")
+        d.set_aspect("auto")
+        d.legend(loc="lower right")
+    return art
+
+
+def show_edge_of_stability(art, trace):
+    """Move the artists of :func:`draw_edge_of_stability` to a
+    :class:`samlib.stability.StabilityTrace` (GD and SAM side by side)."""
+    t = np.arange(len(trace.gd))
+    k = np.arange(min(art["n_bounce"], len(t) - 1))
+    for method in ("gd", "sam"):
+        data = {
+            "sharpness": (t, getattr(trace, f"{method}_sharpness")),
+            "loss": (t, getattr(trace, f"{method}_loss")),
+            "bounce": (k, getattr(trace, f"{method}_bounce")[k]),
+            "path": getattr(trace, method)[: art["n_path"]].T,
+        }
+        for panel, (x, y) in data.items():
+            if (panel, method) in art:
+                art[panel, method].set_data(x, y)
+    if "a" in art["panels"]:
+        art["gd edge"].set_ydata([trace.gd_edge] * 2)
+        art["sam edge"].set_data(t, trace.sam_edge)
+        art["sam label"].set_text(f"SAM, $\\rho = {trace.rho:g}$")
+        prefix = "(a) sharpness; " if len(art["panels"]) == 4 else ""
+        art["title"].set_title(
+            f"{prefix}$\\eta = {trace.eta:g}$, $\\rho = {trace.rho:g}$"
+        )
+
+
+def plot_two_phases(axes, path, lams, b, cycle_loss, t_star):
+    """The two phases of a SAM run on ``½wᵀΛw`` (Chapter 3), on three stacked axes:
+    the lengths ``‖w_t‖`` and ``‖Λw_t‖`` with the radius ``b`` of Lemma 5's absorbing
+    ball, the loss with its value ``cycle_loss`` on the 2-cycle, and the share
+    ``|w_t,1|/‖w_t‖`` of the first coordinate; a dashed line marks ``t_star``."""
+    path, lams = np.asarray(path, dtype=float), np.asarray(lams, dtype=float)
+    norm = np.linalg.norm(path, axis=1)
+    theory = {"color": PALETTE["theory"], "lw": 1}
+    axes[0].semilogy(norm, "o-", ms=3, label=r"$\|w_t\|$")
+    axes[0].semilogy(
+        np.linalg.norm(lams * path, axis=1), "s-", ms=3, label=r"$\|\Lambda w_t\|$"
+    )
+    axes[0].axhline(b, **theory, label=r"$b = \eta\rho\lambda_1^2$")
+    loss = 0.5 * np.sum(lams * path**2, axis=1)
+    axes[1].semilogy(loss, "o-", ms=3, color=PALETTE["sam"], label=r"$\ell(w_t)$")
+    axes[1].axhline(cycle_loss, **theory, label=r"$\ell(\pm c\,e_1)$")
+    share = np.abs(path[:, 0]) / norm
+    axes[2].plot(
+        share, "o-", ms=3, color=PALETTE["sam"], label=r"$|w_{t,1}| / \|w_t\|$"
+    )
+    axes[2].set(ylim=(-0.05, 1.05), xlabel="step $t$")
+    for ax, where in zip(
+        axes, ["upper right", "upper right", "center right"], strict=True
+    ):
+        ax.axvline(t_star, color=PALETTE["neutral"], ls="--", lw=1)
+        ax.legend(loc=where, fontsize=9)
+    axes[2].text(t_star / 2, 0.9, "phase 1", ha="center")
+    axes[2].text(t_star + 14, 0.6, "phase 2", ha="left")
+
+
+def plot_step_size_sweep(
+    ax_cycle, ax_time, etas, tails, settle, *, lam1=1.0, rho=1.0, theorem_range=0.5
+):
+    """SAM beyond the theorems' step sizes (Chapter 3): on ``ax_cycle`` the first
+    coordinate of the last iterates of every run against the curves
+    ``±ηρλ1/(2 - ηλ1)``, on ``ax_time`` the median settling time of each family.
+
+    Parameters
+    ----------
+    etas : ndarray, shape (n_eta,)
+    tails : ndarray, shape (k, n_runs, n_eta, 2)
+        The last ``k`` iterates of each run (for the first family).
+    settle : dict of label to ndarray, shape (n_runs, n_eta)
+        Settling times of each family of runs.
+    theorem_range : float
+        Step sizes below it are shaded (``1/(2λ1)``, where the theorems apply).
+    """
+    grid = np.broadcast_to(etas, tails.shape[:-1]).ravel()
+    ax_cycle.plot(
+        grid,
+        tails[..., 0].ravel(),
+        ".",
+        ms=3,
+        color=PALETTE["sam"],
+        label="last iterates, $w_{t,1}$",
+    )
+    fine = np.linspace(0.01, 0.985, 200) * 2 / lam1
+    c = fine * rho * lam1 / (2 - fine * lam1)
+    ax_cycle.plot(
+        fine,
+        np.c_[c, -c],
+        color=PALETTE["theory"],
+        lw=1,
+        label=[r"$\pm\eta\rho\lambda_1/(2-\eta\lambda_1)$", None],
+    )
+    ax_cycle.set_yscale("symlog", linthresh=0.1)
+    ax_cycle.set_ylabel("$w_{t,1}$")
+    for (label, times), style in zip(settle.items(), ("o-", "s-", "^-"), strict=False):
+        ax_time.semilogy(etas, np.median(times, axis=0), style, ms=4, label=label)
+    ax_time.set_ylabel("median settling time")
+    for ax in (ax_cycle, ax_time):
+        ax.axvspan(0, theorem_range, color=PALETTE["sky"], alpha=0.2, lw=0)
+        ax.set(xlim=(0, 2 / lam1), xlabel=rf"step size $\eta$ ($\lambda_1 = {lam1:g}$)")
+        ax.legend(fontsize=9)
+
+
+def plot_settling_times(ax, settle, *, n_steps, width=4):
+    """Histograms of settling times (:func:`samlib.proof.settling_time`), one per
+    entry of ``settle`` (label to times), with each median in its legend entry."""
+    bins = np.arange(0, n_steps + width + 1, width)
+    for name, times in settle.items():
+        label = f"{name}, median {np.median(times):.0f}"
+        ax.hist(times, bins, histtype="step", lw=1.5, label=label)
+    ax.set_xlabel(r"settling time: steps until within $\varepsilon$ of the 2-cycle")
+    ax.set_ylabel("number of starts")
+    ax.legend()

@@ -18,7 +18,9 @@ from samlib._validation import (
     as_eigenvalues,
     as_param,
     as_points,
+    as_scalar,
     batch_param,
+    float_or_array,
     unchecked,
 )
 from samlib.objectives import Objective
@@ -28,9 +30,11 @@ __all__ = [
     "Quadratic",
     "QuadraticConstants",
     "cycle_distance",
+    "cycle_multipliers",
     "limit_cycle",
     "quadratic_constants",
     "require_assumptions",
+    "theorem1_rate",
     "violated_assumptions",
 ]
 
@@ -248,14 +252,151 @@ def limit_cycle(lams, eta, rho, *, strict: bool = True) -> np.ndarray:
     return points
 
 
-def cycle_distance(w, lams, eta, rho, *, strict: bool = True):
+def cycle_distance(w, lams, eta, rho, *, strict: bool = True, all_cycles=False):
     """Distance from ``w`` to the nearer point of the 2-cycle, ``min_s ‖w - s c e1‖``.
 
     Works on one point ``(d,)`` or a batch (e.g. a trajectory ``(T, d)``). Theorem 2
     says that for almost every start this tends to 0, with consecutive iterates on
     opposite sides.
+
+    Parameters
+    ----------
+    w : array_like, shape (d,) or (..., d)
+    lams : array_like
+        Eigenvalues ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float or array_like
+        Step size and radius; arrays broadcast against the batch shape
+        ``w.shape[:-1]``, so that one call measures a batched run over a grid of
+        step sizes (``run_sam`` with an array ``eta``).
+    strict : bool
+        As in :func:`limit_cycle` (for every step size given).
+    all_cycles : bool
+        If True, the distance to the set of all 2-cycles of eq. (3) on the top
+        eigenspace: where the top eigenvalue is repeated, ``λ1 = ... = λk`` (only
+        with ``strict=False``), every point ``c u`` with ``u`` a unit vector of that
+        eigenspace is on a 2-cycle, and the distance is to that sphere. With a
+        simple top eigenvalue the set is ``±c e1`` and nothing changes.
+
+    Returns
+    -------
+    float or ndarray, shape ``w.shape[:-1]``
+        ``sqrt((|w1| - c)² + w2² + ... + wd²)`` with ``c = ηρλ1/(2 - ηλ1)``: the
+        nearer cycle point is the one on the side of ``w1``. With ``all_cycles``
+        and ``λ1 = ... = λk``, ``sqrt((‖(w1, ..., wk)‖ - c)² + w_{k+1}² + ... + wd²)``.
+
+    Examples
+    --------
+    >>> cycle_distance([[0.0, 0.0], [0.2, 0.0]], [1.0, 0.5], 0.2, 1.0).round(4)
+    array([0.1111, 0.0889])
     """
-    cycle = limit_cycle(lams, eta, rho, strict=strict)
-    w = as_points(w, d=cycle.shape[1])
-    dist = np.linalg.norm(w[..., None, :] - cycle, axis=-1)
-    return dist.min(axis=-1)
+    lams = as_eigenvalues(lams)
+    w = as_points(w, d=lams.size)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    for name, value in (("eta", eta), ("rho", rho)):
+        try:
+            np.broadcast_shapes(np.shape(value), w.shape[:-1])
+        except ValueError as err:
+            raise ValueError(
+                f"{name} of shape {np.shape(value)} does not broadcast against the "
+                f"batch shape {w.shape[:-1]} of w (shape {w.shape})"
+            ) from err
+    largest = float(np.max(eta))
+    if strict:
+        _require(lams, largest, where="Theorems 1 and 2")
+    elif not largest * lams[0] < 2:
+        raise ValueError(
+            f"the 2-cycle needs ηλ1 < 2, got ηλ1 = {largest * lams[0]:.6g}"
+        )
+    c = eta * rho * lams[0] / (2 - eta * lams[0])
+    k = int(np.sum(lams == lams[0])) if all_cycles else 1  # the multiplicity of λ1
+    top, rest = w[..., :k], w[..., k:]
+    along = np.sqrt(np.einsum("...i,...i->...", top, top))  # ‖(w1, ..., wk)‖
+    across = np.sqrt(np.einsum("...i,...i->...", rest, rest))  # ‖(w_{k+1}, ..., wd)‖
+    return float_or_array(np.hypot(along - c, across))
+
+
+def cycle_multipliers(lams, eta) -> np.ndarray:
+    """The factors by which one SAM step multiplies a small displacement from the
+    2-cycle, along each axis ``e_i`` (Chapter 3).
+
+    Near ``c e1``, with ``c = ηρλ1/(2 - ηλ1)``, the gradient length is
+    ``‖Λw‖ ≈ λ1 c``, so by eq. (3) a displacement along ``e_i``, ``i ≥ 2``, is
+    multiplied by ``1 - ηλi - ηρλi²/(λ1 c) = 1 - ηλi - (λi/λ1)²(2 - ηλ1)``, and one
+    along ``e1`` by ``1 - ηλ1`` (on the axis the normalised term is constant). The
+    step maps ``c e1 + δ`` to ``-c e1 + m δ`` to first order (and ``-c e1 + δ`` to
+    ``c e1 + m δ``), so two steps multiply δ by ``m²``. The factors do not depend
+    on ρ. ``|m_i| < 1`` for all i exactly when ``λi < λ1`` for ``i ≥ 2``: the cycle
+    attracts (for any ``ηλ1 < 2``), and at ``λi = λ1`` the factor is -1.
+
+    Parameters
+    ----------
+    lams : array_like
+        Eigenvalues ``λ1 ≥ ... ≥ λd > 0``.
+    eta : float
+        Step size with ``ηλ1 < 2`` (where the 2-cycle exists).
+
+    Returns
+    -------
+    ndarray, shape (d,)
+        ``m_1 = 1 - ηλ1`` and ``m_i = 1 - ηλi - (λi/λ1)²(2 - ηλ1)``.
+
+    Examples
+    --------
+    >>> cycle_multipliers([1.0, 0.5], 0.2).round(6)
+    array([0.8 , 0.45])
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_scalar(eta, "eta", positive=True)
+    if not eta * lams[0] < 2:
+        raise ValueError(f"the 2-cycle needs ηλ1 < 2, got ηλ1 = {eta * lams[0]:.6g}")
+    m = 1 - eta * lams - (lams / lams[0]) ** 2 * (2 - eta * lams[0])
+    m[0] = 1 - eta * lams[0]
+    return m
+
+
+def theorem1_rate(lams, eta, *, printed: bool = False):
+    """The factor of Theorem 1's number of steps in front of ``p(log(1/ε))``.
+
+    With ``κ = λ1/λd`` and ``μ = min{ηλd, λ1²/λ2² - 1}``, Theorem 1 takes
+    ``t ≥ rate · p(log(1/ε))`` steps, and
+
+    * ``printed=False`` (default): ``rate = (κ⁵ + d/(ηλd))/(ηλd μ)``, what Theorem 3
+      gives (Chapter 3's box of Theorem 1);
+    * ``printed=True``: ``rate = κ⁵/(ηλd μ) + d``, as the paper prints it. Theorem 3's
+      bound has a term of order ``d [log(R/(ηρλ1))]² log(6/(ηλd))/((ηλd)² μ)``
+      (Lemmas 6 and 7), which this rate times a polynomial in ``log(1/ε)`` does not
+      cover as ``η → 0``.
+
+    Parameters
+    ----------
+    lams : array_like
+        Eigenvalues ``λ1 > λ2 ≥ ... ≥ λd > 0``.
+    eta : float or array_like
+        Step sizes with ``0 < η < 1/(2λ1)``.
+    printed : bool
+        The rate as printed instead of the corrected one.
+
+    Returns
+    -------
+    float or ndarray
+        One rate per step size.
+
+    Examples
+    --------
+    With ``κ = 2`` and ``ηλd = μ = 1/8``: ``32·64 + 2`` and ``(32 + 2·8)·64``.
+
+    >>> float(theorem1_rate([1.0, 0.5], 0.25, printed=True))
+    2050.0
+    >>> float(theorem1_rate([1.0, 0.5], 0.25))
+    3072.0
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    _require(lams, float(np.max(eta)), where="Theorem 1")
+    d, lam1, lamd = lams.size, lams[0], lams[-1]
+    kappa5 = (lam1 / lamd) ** 5
+    mu = np.minimum(eta * lamd, lam1**2 / lams[1] ** 2 - 1) if d > 1 else eta * lamd
+    if printed:
+        return float_or_array(kappa5 / (eta * lamd * mu) + d)
+    return float_or_array((kappa5 + d / (eta * lamd)) / (eta * lamd * mu))

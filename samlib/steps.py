@@ -33,7 +33,14 @@ from samlib._runner import (
     iterate,
     needs_blocks,
 )
-from samlib._validation import as_count, as_param, as_rng, batch_param, unchecked
+from samlib._validation import (
+    as_count,
+    as_param,
+    as_points,
+    as_rng,
+    batch_param,
+    unchecked,
+)
 
 Grad = Callable[[np.ndarray], np.ndarray]
 
@@ -49,6 +56,7 @@ __all__ = [
     "sam_ascent_point",
     "sam_step",
     "usam_step",
+    "worst_perturbation",
 ]
 
 
@@ -161,6 +169,65 @@ def sam_ascent_point(w, grad: Grad, rho):
     """
     w, grad, (rho,) = _prepare(w, grad, rho=(rho, False))
     return _ascent(w, grad, rho)
+
+
+def worst_perturbation(value, w, rho, *, n_angles: int = 20_000):
+    """The perturbation ``ε`` with ``‖ε‖ = ρ`` that maximises ``ℓ(w + ε)``, by search.
+
+    The inner problem of the minimax formulation (1), ``max_{‖ε‖≤ρ} ℓ(w + ε)``,
+    solved by brute force for a loss of two parameters: ℓ is evaluated on the circle
+    ``‖ε‖ = ρ`` at ``n_angles`` equally spaced angles and the best point is kept.
+    The maximum over the ball is on this circle whenever ℓ is convex, and wherever
+    ``∇ℓ(w) ≠ 0`` and ρ is small. Chapter 1 compares it with SAM's first-order
+    answer ``ρ∇ℓ(w)/‖∇ℓ(w)‖`` (:func:`sam_ascent_point`).
+
+    Parameters
+    ----------
+    value : callable
+        Batched loss ``value(w)`` for points of shape ``(..., 2)``.
+    w : array_like, shape (2,)
+        One point.
+    rho : float or array_like, shape (k,)
+        Radius ρ > 0, or several radii.
+    n_angles : int
+        Number of angles searched (at least 3).
+
+    Returns
+    -------
+    ndarray, shape (2,) or (k, 2)
+        For each ρ, the best point of the grid: ``‖ε‖ = ρ``, and its angle is within
+        ``π/n_angles`` of the angle of a maximiser of ``ℓ(w + ε)`` on the circle.
+
+    Examples
+    --------
+    On ``½(w1² + w2²/2)`` at the minimum the worst direction is the sharp one, e1:
+
+    >>> from samlib import Quadratic
+    >>> worst_perturbation(Quadratic([1.0, 0.5]).value, [0.0, 0.0], 2.0).round(9)
+    array([2., 0.])
+    """
+    if not callable(value):
+        raise TypeError(f"value must be a callable w -> ℓ(w), got {value!r}")
+    w = as_points(w, d=2)
+    if w.ndim != 1:
+        raise ValueError(f"w must be one point of shape (2,), got shape {w.shape}")
+    rho = as_param(rho, "rho", positive=True)
+    if np.ndim(rho) > 1:
+        raise ValueError(f"rho must be a number or a 1-D array, got {np.shape(rho)}")
+    n_angles = as_count(n_angles, "n_angles", minimum=3)
+    angles = np.linspace(0.0, 2 * np.pi, n_angles, endpoint=False)
+    unit = np.stack([np.cos(angles), np.sin(angles)], axis=-1)
+    eps = np.multiply.outer(np.atleast_1d(rho), unit)  # (k, n_angles, 2)
+    values = np.asarray(value(w + eps), dtype=float)
+    if values.shape != eps.shape[:-1]:
+        raise ValueError(
+            "value(w) must return one number per point, shape (..., 2) -> (...), "
+            f"got {values.shape} for points of shape {eps.shape}"
+        )
+    if not np.isfinite(values).all():
+        raise ValueError("value(w + ε) must be finite on the whole circle ‖ε‖ = ρ")
+    best = eps[np.arange(len(eps)), np.argmax(values, axis=-1)]
+    return best[0] if np.ndim(rho) == 0 else best
 
 
 def _step(update, w, grad, params):

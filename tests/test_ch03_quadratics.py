@@ -1,0 +1,272 @@
+"""Chapter 3's library: the factors that make the 2-cycle attract, the distance to
+the 2-cycle (batched over step sizes, and to the sphere of cycles when the top
+eigenvalue repeats), the rate of Theorem 1, and the chapter's figures.
+
+Each function is checked against an independent computation: finite differences of
+the SAM map, the edge-of-stability factor of :mod:`samlib.stability`, brute-force
+minima over the cycle's points, and Theorem 3's explicit bound.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from _helpers import central_difference
+from samlib import (
+    Quadratic,
+    cycle_distance,
+    limit_cycle,
+    quadratic_constants,
+    run_sam,
+    theorem3_steps,
+)
+from samlib.plotting import (
+    draw_sam_on_quadratic,
+    plot_settling_times,
+    plot_step_size_sweep,
+    plot_two_phases,
+    show_sam_on_quadratic,
+)
+from samlib.quadratic import cycle_multipliers, theorem1_rate
+from samlib.stability import sam_multiplier
+
+CHAPTER = Path(__file__).resolve().parents[1] / "book" / "03_quadratics.ipynb"
+
+
+# ------------------------------------------------------------------ cycle_multipliers
+
+
+@pytest.mark.parametrize(
+    "lams, eta, rho",
+    [([1.0, 0.5], 0.2, 1.0), ([1.0, 0.8, 0.5, 0.1], 0.2, 0.3), ([2.0, 1.9], 0.9, 2.0)],
+)
+def test_cycle_multipliers_are_the_jacobian_of_one_sam_step(lams, eta, rho):
+    """One step maps c e1 + δ to -c e1 + diag(m) δ to first order."""
+    quad = Quadratic(lams)
+    plus = limit_cycle(lams, eta, rho, strict=False)[0]
+    jacobian = central_difference(lambda w: quad.sam_map(w, eta, rho), plus, h=1e-7)
+    np.testing.assert_allclose(
+        jacobian, np.diag(cycle_multipliers(lams, eta)), atol=1e-6
+    )
+
+
+def test_cycle_multipliers_off_the_axis_are_sams_factor_at_gradient_norm_beta1():
+    lams, eta, rho = np.array([1.5, 1.2, 0.7, 0.2]), 0.3, 0.8
+    beta1 = quadratic_constants(lams, eta, rho, strict=False).beta[0]
+    expected = [sam_multiplier(lam, beta1, eta, rho) for lam in lams[1:]]
+    np.testing.assert_allclose(cycle_multipliers(lams, eta)[1:], expected, rtol=1e-12)
+    assert cycle_multipliers(lams, eta)[0] == pytest.approx(1 - eta * lams[0])
+
+
+@pytest.mark.parametrize("eta", [0.05, 0.4, 1.0, 1.9])
+def test_the_cycle_attracts_exactly_when_the_top_eigenvalue_is_simple(eta):
+    m = cycle_multipliers([1.0, 0.999, 0.5, 0.01], eta)
+    assert np.all(np.abs(m) < 1)
+    m_equal = cycle_multipliers([1.0, 1.0, 0.5], eta)
+    assert m_equal[1] == pytest.approx(-1.0)
+
+
+def test_cycle_multipliers_need_the_cycle_to_exist():
+    with pytest.raises(ValueError, match="ηλ1 < 2"):
+        cycle_multipliers([1.0, 0.5], 2.0)
+    with pytest.raises(ValueError, match="eta must be a scalar"):
+        cycle_multipliers([1.0, 0.5], [0.1, 0.2])
+
+
+# --------------------------------------------------------------------- cycle_distance
+
+
+def test_cycle_distance_is_the_distance_to_the_nearer_cycle_point():
+    rng = np.random.default_rng(5)
+    lams, eta, rho = np.array([1.0, 0.6, 0.3]), 0.3, 0.7
+    w = rng.normal(size=(200, 3)) * rng.uniform(0.01, 2, (200, 1))
+    cycle = limit_cycle(lams, eta, rho)
+    brute = np.min(np.linalg.norm(w[:, None, :] - cycle, axis=-1), axis=1)
+    np.testing.assert_allclose(cycle_distance(w, lams, eta, rho), brute, rtol=1e-12)
+
+
+def test_cycle_distance_broadcasts_over_step_sizes_like_run_sam():
+    lams, rho = np.array([1.0, 0.5]), 1.0
+    etas = np.array([0.1, 0.8, 1.5])
+    starts = np.random.default_rng(0).normal(size=(7, 1, 2))
+    paths = run_sam(Quadratic(lams).grad, starts, etas, rho, 40)  # (41, 7, 3, 2)
+    batched = cycle_distance(paths, lams, etas, rho, strict=False)
+    assert batched.shape == (41, 7, 3)
+    for j, eta in enumerate(etas):
+        one = cycle_distance(paths[:, :, j], lams, eta, rho, strict=False)
+        np.testing.assert_array_equal(batched[:, :, j], one)
+
+
+def test_cycle_distance_to_the_sphere_of_cycles_of_a_repeated_eigenvalue():
+    """λ1 = λ2: every c u, u a unit vector of the top eigenspace, is on a 2-cycle."""
+    lams, eta, rho = np.array([1.0, 1.0, 0.5]), 0.2, 1.0
+    c = limit_cycle(lams, eta, rho, strict=False)[0, 0]
+    quad = Quadratic(lams)
+    angles = np.linspace(0, 2 * np.pi, 7)
+    on_sphere = c * np.column_stack([np.cos(angles), np.sin(angles), 0 * angles])
+    np.testing.assert_allclose(
+        quad.sam_map(quad.sam_map(on_sphere, eta, rho), eta, rho), on_sphere, atol=1e-15
+    )
+    distance = cycle_distance(on_sphere, lams, eta, rho, strict=False, all_cycles=True)
+    np.testing.assert_allclose(distance, 0, atol=1e-15)
+    # elsewhere: the distance to the nearest of many points of that circle
+    w = np.random.default_rng(1).normal(size=(50, 3))
+    fine = np.linspace(0, 2 * np.pi, 200_001)
+    circle = c * np.column_stack([np.cos(fine), np.sin(fine), 0 * fine])
+    brute = [np.min(np.linalg.norm(circle - point, axis=1)) for point in w]
+    np.testing.assert_allclose(
+        cycle_distance(w, lams, eta, rho, strict=False, all_cycles=True),
+        brute,
+        rtol=1e-8,
+    )
+    # by default, the distance to the pair ±c e1 of limit_cycle
+    pair = limit_cycle(lams, eta, rho, strict=False)
+    nearer = np.min(np.linalg.norm(w[:, None] - pair, axis=-1), axis=1)
+    np.testing.assert_allclose(cycle_distance(w, lams, eta, rho, strict=False), nearer)
+    with pytest.raises(ValueError, match="λ1 > λ2"):
+        cycle_distance(w, lams, eta, rho)
+
+
+def test_cycle_distance_rejects_what_it_cannot_measure():
+    w = np.zeros((4, 3, 2))
+    with pytest.raises(ValueError, match="does not broadcast"):
+        cycle_distance(w, [1.0, 0.5], np.array([0.1, 0.2]), 1.0)
+    with pytest.raises(ValueError, match="η < 1/\\(2λ1\\)"):
+        cycle_distance(w, [1.0, 0.5], np.array([0.1, 0.6, 0.2]), 1.0)
+    with pytest.raises(ValueError, match="ηλ1 < 2"):
+        cycle_distance(w, [1.0, 0.5], np.array([0.1, 2.0, 0.2]), 1.0, strict=False)
+
+
+# ---------------------------------------------------------------------- theorem1_rate
+
+
+def test_theorem1_rates_are_the_formulas():
+    lams, eta = np.array([2.0, 1.0, 0.5]), np.array([0.01, 0.1, 0.2])
+    kappa5, mu = 4.0**5, np.minimum(eta * 0.5, 3.0)
+    np.testing.assert_allclose(
+        theorem1_rate(lams, eta, printed=True), kappa5 / (eta * 0.5 * mu) + 3
+    )
+    np.testing.assert_allclose(
+        theorem1_rate(lams, eta), (kappa5 + 3 / (eta * 0.5)) / (eta * 0.5 * mu)
+    )
+    with pytest.raises(ValueError, match="λ1 > λ2"):
+        theorem1_rate([1.0, 1.0], 0.1)
+    with pytest.raises(ValueError, match="η < 1/\\(2λ1\\)"):
+        theorem1_rate([1.0, 0.5], [0.1, 0.5])
+
+
+@pytest.mark.parametrize(
+    "lams", [[1.0, 0.5], [1.0, 0.9, 0.2], [3.0, 1.0, 0.5, 0.4, 0.3, 0.2]]
+)
+def test_theorem3_gives_the_corrected_rate_of_theorem1_not_the_printed_one(lams):
+    """With ε = η² (a polynomial p′), Theorem 3's bound over the corrected rate times
+    log³(1/ε) does not grow as η → 0; over the printed rate it grows like 1/η."""
+    lam1 = lams[0]
+    etas = 0.2 / lam1 * 10.0 ** -np.arange(2, 8)
+    steps = np.array(
+        [theorem3_steps(lams, e, 1.0, e**2, 3.0, 0.01, 1.0, 0.01) for e in etas]
+    )
+    cube = np.log(1 / etas**2) ** 3
+    corrected = steps / (theorem1_rate(lams, etas) * cube)
+    printed = steps / (theorem1_rate(lams, etas, printed=True) * cube)
+    assert np.all(np.diff(printed) > 0)
+
+    def slope(ratio):  # of log(ratio) against log(η), over the three smallest η
+        return np.polyfit(np.log(etas[-3:]), np.log(ratio[-3:]), 1)[0]
+
+    assert abs(slope(corrected)) < 0.1  # flat: a polynomial in log(1/ε) covers it
+    assert slope(printed) < -0.8  # about 1/η: more than any power of log(1/ε)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_figure1_shows_the_run_the_cycle_and_the_numbered_steps():
+    lams, eta, rho = np.array([1.0, 0.5]), 0.2, 1.0
+    path = run_sam(Quadratic(lams).grad, [2.0, 2.0], eta, rho, 29)
+    c = limit_cycle(lams, eta, rho)[0, 0]
+    fig = Figure()
+    art = draw_sam_on_quadratic(fig)
+    show_sam_on_quadratic(art, path, lams, c)
+    ax, zoom = art["axes"]
+    for a in (ax, zoom):
+        np.testing.assert_array_equal(art[a, "path"].get_xydata(), path)
+        np.testing.assert_array_equal(art[a, "cycle"].get_xydata(), [[c, 0], [-c, 0]])
+        assert len(art[a, "circle"].get_xdata()) == 0
+    half_width = zoom.get_xlim()[1]  # the first 10^(k/10) from 1.8c on
+    assert zoom.get_xlim()[0] == -half_width and zoom.get_ylim()[1] == half_width
+    assert 1.8 * c <= half_width < 1.8 * c * 10**0.1
+    assert np.isclose(10 * np.log10(half_width), round(10 * np.log10(half_width)))
+    np.testing.assert_array_equal(art["start"].get_xydata(), [[2.0, 2.0]])
+    labels = {int(t.get_text()): t.xy for t in art["labels"] if t.get_text()}
+    assert sorted(labels) == list(range(10, 17))
+    for t, xy in labels.items():
+        np.testing.assert_array_equal(xy, path[t])
+
+
+def test_several_runs_with_equal_eigenvalues_end_on_the_dashed_circle():
+    lams, eta, rho = np.array([1.0, 1.0]), 0.2, 1.0
+    starts = np.array([[1.0, 0.5], [-0.3, 1.2], [0.7, -1.1]])
+    paths = run_sam(Quadratic(lams).grad, starts, eta, rho, 200)
+    c = limit_cycle(lams, eta, rho, strict=False)[0, 0]
+    fig = Figure()
+    art = draw_sam_on_quadratic(fig, labelled=())
+    show_sam_on_quadratic(art, paths, lams, c)
+    ax, _ = art["axes"]
+    drawn = art[ax, "path"].get_xydata()
+    runs = np.split(drawn, np.flatnonzero(np.isnan(drawn[:, 0])))
+    assert len(runs) == 3
+    for k, run in enumerate(runs):
+        np.testing.assert_array_equal(run[np.isfinite(run[:, 0])], paths[:, k])
+    np.testing.assert_array_equal(art["start"].get_xydata(), starts)
+    marks = art[ax, "cycle"].get_xydata()
+    np.testing.assert_array_equal(marks, paths[-2:].reshape(-1, 2))
+    np.testing.assert_allclose(np.linalg.norm(marks, axis=1), c, rtol=1e-9)
+    np.testing.assert_allclose(np.hypot(*art[ax, "circle"].get_data()), c)
+
+
+def test_the_other_figures_of_chapter3_draw_their_data():
+    lams, eta, rho = np.array([1.0, 0.5]), 0.2, 1.0
+    path = run_sam(Quadratic(lams).grad, [2.0, 2.0], eta, rho, 60)
+    fig = Figure()
+    axes = fig.subplots(3)
+    plot_two_phases(axes, path, lams, 0.2, 0.006, 9)
+    np.testing.assert_allclose(
+        axes[0].lines[0].get_ydata(), np.linalg.norm(path, axis=1)
+    )
+    np.testing.assert_allclose(
+        axes[0].lines[1].get_ydata(), np.linalg.norm(lams * path, axis=1)
+    )
+    np.testing.assert_allclose(
+        axes[1].lines[0].get_ydata(), Quadratic(lams).value(path)
+    )
+    etas = np.array([0.1, 0.5, 1.0])
+    tails = np.random.default_rng(0).normal(size=(8, 4, 3, 2))
+    times = {"a": np.ones((4, 3)), "b": 2 * np.ones((4, 3))}
+    ax_cycle, ax_time = Figure().subplots(1, 2)
+    plot_step_size_sweep(ax_cycle, ax_time, etas, tails, times)
+    np.testing.assert_array_equal(ax_cycle.lines[0].get_ydata(), tails[..., 0].ravel())
+    np.testing.assert_array_equal(ax_time.lines[1].get_ydata(), [2, 2, 2])
+    ax = Figure().subplots()
+    plot_settling_times(ax, {"x": np.array([3, 5, 9])}, n_steps=20)
+    assert ax.get_legend().get_texts()[0].get_text() == "x, median 5"
+
+
+# ------------------------------------------------------------------ the statement box
+
+
+def test_theorem1_box_is_corrected_with_its_note_and_check():
+    cells = json.loads(CHAPTER.read_text())["cells"]
+    text = ["".join(c["source"]) for c in cells]
+    box = next(i for i, s in enumerate(text) if ":label: thm-1" in s)
+    assert re.search(r":class: corrected", text[box])
+    assert r"\frac{\kappa^5 + d/(\eta\lambda_d)}{\eta\lambda_d\,\mu}" in text[box]
+    assert ":name: paper-thm-1" in text[box] and "+ d \\right)" in text[box]
+    check = next(
+        i for i, c in enumerate(cells) if "check-thm-1" in c["metadata"].get("tags", [])
+    )
+    assert check > box and "theorem3_steps" in text[check]
