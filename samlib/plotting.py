@@ -190,7 +190,8 @@ def plot_product_valley(ax, xlim, ylim, *, levels=None, n: int = 161):
 def plot_valley_runs(fig, *, n_steps: int = 1000, sharp_top: float = 17.0):
     """Two panels for GD and SAM on ``½(xy - 1)²`` (Chapter 5): the paths on the
     valley (left, :func:`plot_product_valley` over ``[0.1, 4.2]²``) and the
-    sharpness over ``n_steps`` steps (right, up to ``sharp_top``), empty.
+    sharpness over ``n_steps`` steps (right, up to ``sharp_top``), empty, with a
+    constrained layout.
 
     The legend is a :func:`fixed_legend`; :func:`move_valley_runs` fills the panels.
 
@@ -200,6 +201,7 @@ def plot_valley_runs(fig, *, n_steps: int = 1000, sharp_top: float = 17.0):
         ``{"GD": (path line, sharpness line), "SAM": ...}`` and a note at the top
         right of the sharpness panel.
     """
+    fig.set_layout_engine("constrained")
     ax_path, ax_sharp = fig.subplots(1, 2, width_ratios=[1.3, 1])
     plot_product_valley(ax_path, (0.1, 4.2), (0.1, 4.2))
     lines = {}
@@ -229,33 +231,36 @@ def move_valley_runs(artists, runs, note: str = "") -> None:
     text.set_text(note)
 
 
-def plot_relative_errors(ax, curves, *, slope=None):
+def plot_relative_errors(ax, curves, *, slope=None, dotted=()):
     """Theorem 21's relative error against ρ on log-log axes (Chapter 5).
 
     Parameters
     ----------
     ax : matplotlib Axes
-    curves : dict of str to (Theorem21Errors, colour, style)
-        For each label, the errors of :func:`samlib.drift.theorem21_errors`, drawn as
-        ``error/‖drift‖`` in the given style and, dashed in the same colour, as
-        ``bound/‖drift‖`` where a bound was computed.
+    curves : dict of str to Theorem21Errors
+        For each label, the errors of :func:`samlib.drift.theorem21_errors`, drawn in
+        the next colour of the axes' cycle as ``error/‖drift‖`` (joined circles, or
+        dotted squares for the labels in ``dotted``) and, dashed in the same colour,
+        as ``bound/‖drift‖`` where a bound was computed.
     slope : float, optional
         Draw the reference line ``slope·ρ`` (grey, "slope 1").
+    dotted : collection of str
+        Labels drawn dotted.
 
     Returns
     -------
     list of Line2D
     """
     drawn = []
-    for label, (errors, color, style) in curves.items():
-        rho = errors.rho
-        drawn += ax.loglog(rho, errors.relative, style, ms=3, color=color, label=label)
+    for label, errors in curves.items():
+        style = "s:" if label in dotted else "o-"
+        (line,) = ax.loglog(errors.rho, errors.relative, style, ms=3, label=label)
+        drawn.append(line)
         if not np.all(np.isnan(errors.bound)):
-            drawn += ax.loglog(
-                rho, errors.bound / errors.drift, "--", color=color, lw=1
-            )
+            ratio = errors.bound / errors.drift
+            drawn += ax.loglog(errors.rho, ratio, "--", color=line.get_color(), lw=1)
     if slope is not None:
-        rho = np.concatenate([errors.rho for errors, _, _ in curves.values()])
+        rho = np.concatenate([errors.rho for errors in curves.values()])
         rho = np.array([rho.min(), rho.max()])
         drawn += ax.loglog(
             rho, slope * rho, color="0.6", lw=3, alpha=0.6, zorder=0, label="slope 1"
