@@ -179,7 +179,10 @@ class Theorem21Prediction:
         All eigenvalues of ``∇²ℓ(w_z)``, in decreasing order (``lams[0] = lam1``).
     basis : ndarray, shape (d, d)
         Unit eigenvectors as columns, in the order of ``lams`` (``basis[:, 0] = v1``):
-        the paper's ``e1, ..., ed``.
+        the paper's ``e1, ..., ed``. Their signs are fixed (largest entry positive,
+        :func:`top_eigenpair`), then the last column's is flipped if needed to make
+        the basis a rotation (determinant 1): in two dimensions ``v2`` is ``v1``
+        turned by +90°.
     """
 
     w_t: np.ndarray
@@ -281,6 +284,8 @@ def _theorem21(objective, wz, eta, rho, s=1, grad_tol=1e-8) -> Theorem21Predicti
     lams, vecs = np.linalg.eigh((H + H.T) / 2)
     basis = sign_fixed(vecs[:, ::-1].T).T
     basis[:, 0] = v1
+    if wz.size > 1 and np.linalg.det(basis) < 0:  # a rotation: v2 = v1 turned by +90°
+        basis[:, -1] *= -1
     radius = eta * rho * lam1 / (2 - eta * lam1)  # β1/λ1
     w_t = wz + s * radius * v1
     bounce = -2 * s * radius * v1
