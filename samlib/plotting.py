@@ -312,9 +312,15 @@ def plot_paths(ax, value, paths, xlim, ylim, *, levels=12, colors=None, legend=T
 
 
 def move_paths(artists, paths) -> None:
-    """Move the artists of :func:`plot_paths` to new paths ``{name: (T, 2)}``."""
+    """Move the artists of :func:`plot_paths` to new paths ``{name: (T, 2)}``.
+
+    Paths whose name was not drawn are left out; the start marker moves to the start
+    of the first path.
+    """
     drawn, start = artists
     for name, path in paths.items():
+        if name not in drawn:
+            continue
         path = np.asarray(path)
         line, end = drawn[name]
         line.set_data(path[:, 0], path[:, 1])

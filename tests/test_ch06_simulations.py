@@ -50,6 +50,9 @@ def test_plot_paths_draws_each_path_its_end_and_the_start_and_moves_them():
     move_paths((drawn, start), moved)
     np.testing.assert_array_equal(drawn["SAM"][0].get_xydata(), moved["SAM"])
     np.testing.assert_array_equal(start.get_xydata(), moved["SAM"][:1])
+    move_paths((drawn, start), {**paths, "GD": paths["SAM"]})  # not drawn: left out
+    assert set(drawn) == {"SAM", "SGD"}
+    np.testing.assert_array_equal(drawn["SAM"][0].get_xydata(), paths["SAM"])
     plt.close(fig)
 
 
