@@ -287,7 +287,8 @@ def plot_paths(ax, value, paths, xlim, ylim, *, levels=12, colors=None, legend=T
         Contour levels.
     colors : dict of str to colour, optional
     legend : bool or str
-        Draw a legend (at this ``loc`` if a string, else upper left).
+        Draw a :func:`fixed_legend`, under the paths (at this ``loc`` if a string,
+        else upper left).
 
     Returns
     -------
@@ -307,7 +308,7 @@ def plot_paths(ax, value, paths, xlim, ylim, *, levels=12, colors=None, legend=T
     move_paths((drawn, start), paths)
     ax.set(xlabel="$w_1$", ylabel="$w_2$")
     if legend:
-        ax.legend(loc=legend if isinstance(legend, str) else "upper left")
+        fixed_legend(ax, loc=legend if isinstance(legend, str) else "upper left")
     return drawn, start
 
 
