@@ -154,6 +154,21 @@ def _grad_lambda_max(objective, w, H, step=None):
     return result
 
 
+def _checked(objective, wz, eta, rho):
+    """The arguments of Theorem 21's functions, checked once: a samlib Objective,
+    one point ``w_z`` of shape ``(d,)`` and positive ``η``, ``ρ``."""
+    objective = as_objective(objective)
+    wz = as_points(wz, name="wz")
+    if wz.ndim != 1:
+        raise ValueError(f"wz must be one point of shape (d,), got shape {wz.shape}")
+    return (
+        objective,
+        wz,
+        as_param(eta, "eta", positive=True),
+        as_param(rho, "rho", positive=True),
+    )
+
+
 @dataclass(frozen=True)
 class Theorem21Prediction:
     """Theorem 21's prediction of one SAM step from ``w_t = w_z + s β1/λ1 v1``.
@@ -344,12 +359,7 @@ def theorem21_prediction(
     >>> p.lam1
     4.25
     """
-    objective = as_objective(objective)
-    wz = as_points(wz, name="wz")
-    if wz.ndim != 1:
-        raise ValueError(f"wz must be one point of shape (d,), got shape {wz.shape}")
-    eta = as_param(eta, "eta", positive=True)
-    rho = as_param(rho, "rho", positive=True)
+    objective, wz, eta, rho = _checked(objective, wz, eta, rho)
     if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s not in (1, -1):
         raise ValueError(f"s must be +1 or -1, got {s!r}")
     return _theorem21(objective, wz, eta, rho, s, grad_tol)
@@ -424,12 +434,7 @@ def theorem21_errors(objective: Objective, wz, eta, rho, *, B=None) -> Theorem21
     >>> bool(e.relative[1] < e.relative[0] < 0.01)
     True
     """
-    objective = as_objective(objective)
-    wz = as_points(wz, name="wz")
-    if wz.ndim != 1:
-        raise ValueError(f"wz must be one point of shape (d,), got shape {wz.shape}")
-    eta = as_param(eta, "eta", positive=True)
-    rho = as_param(rho, "rho", positive=True)
+    objective, wz, eta, rho = _checked(objective, wz, eta, rho)
     B = np.nan if B is None else as_param(B, "B", nonneg=True)
     eta, rho, B = (
         np.atleast_1d(a).astype(float) for a in np.broadcast_arrays(eta, rho, B)

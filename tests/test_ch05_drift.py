@@ -14,6 +14,7 @@ from samlib import (
     sam_step,
     theorem21_prediction,
     top_eigenpair,
+    valley,
 )
 from samlib.drift import drift_field, theorem21_errors
 from samlib.objectives import manifold_loss, product_loss, quartic_objective
@@ -26,17 +27,6 @@ from samlib.plotting import (
     plot_valley_zoom,
 )
 from samlib.rendering import PartialRenderer
-from samlib.valley import (
-    leading_remainder,
-    predicted_valley_speed,
-    speed_checkpoints,
-    valley_arclength,
-    valley_foot,
-    valley_point,
-    valley_runs,
-    valley_sharpness,
-    valley_step_errors,
-)
 
 LOSS = product_loss()
 RHOS = np.geomspace(1e-3, 1e-1, 11)  # the chapter's sweep
@@ -50,12 +40,12 @@ VALLEY_XS = [1.5, 2.0, 3.0]
 def test_one_step_drift_points_along_the_valley_towards_the_flattest_minimum(x):
     """Section 5.3's table: along v2 the actual step has the sign of the predicted
     drift and is within 2 % of it, and the drift lowers the valley's sharpness."""
-    p = theorem21_prediction(LOSS, valley_point(x), 0.05, 0.05)
+    p = theorem21_prediction(LOSS, valley.valley_point(x), 0.05, 0.05)
     actual = sam_step(p.w_t, LOSS.grad, 0.05, 0.05) - p.w_t
     a, q = p.in_eigenbasis([actual, p.step])
     assert np.sign(a[1]) == np.sign(q[1]) and abs(a[1] - q[1]) < 0.02 * abs(q[1])
-    foot = valley_foot(valley_point(x) + p.drift)
-    assert valley_sharpness(foot[0]) < valley_sharpness(x)
+    foot = valley.valley_foot(valley.valley_point(x) + p.drift)
+    assert valley.valley_sharpness(foot[0]) < valley.valley_sharpness(x)
 
 
 @pytest.mark.parametrize("x", VALLEY_XS)
@@ -63,12 +53,12 @@ def test_the_error_sweep_has_teeth_and_a_flat_bound_at_fixed_eta(x):
     """Section 5.3: for ρ ≤ 0.005 the error is below 1 % of the drift; a flipped or
     halved drift exceeds the box's bound for ρ ≤ 0.0025; with η fixed the bound stays
     a fixed fraction of the drift."""
-    e = valley_step_errors(x, RHOS, RHOS)
+    e = valley.valley_step_errors(x, RHOS, RHOS)
     small = RHOS <= 0.005 * (1 + 1e-9)
     assert np.all(e.relative[small] < 0.01)
     tiny = RHOS < 0.0026
     assert np.all(np.minimum(e.flipped, e.halved)[tiny] > e.bound[tiny])
-    fixed = valley_step_errors(x, 0.05, RHOS)
+    fixed = valley.valley_step_errors(x, 0.05, RHOS)
     ratio = fixed.bound / fixed.drift
     assert ratio.min() > 0.8 * ratio.max()
 
@@ -80,17 +70,19 @@ def test_the_leading_remainder_explains_the_cubic_plateau():
     for rho in RHOS[RHOS <= 0.005 * (1 + 1e-9)]:
         p = theorem21_prediction(cubic, [0.0, 0.0], 0.05, rho)
         actual = sam_step(p.w_t, cubic.grad, 0.05, rho) - p.w_t
-        corrected = p.step + leading_remainder(cubic, [0.0, 0.0], 0.05, rho)
+        corrected = p.step + valley.leading_remainder(cubic, [0.0, 0.0], 0.05, rho)
         assert np.linalg.norm(actual - corrected) < 2 * rho * np.linalg.norm(p.drift)
     np.testing.assert_allclose(
-        leading_remainder(LOSS, valley_point(2.0), 0.05, 0.05), 0.0, atol=1e-18
+        valley.leading_remainder(LOSS, valley.valley_point(2.0), 0.05, 0.05),
+        0.0,
+        atol=1e-18,
     )
 
 
 def test_gd_lands_at_a_minimum_and_sam_reaches_the_flattest_one():
     """Section 5.5: GD from (3, 1/2) ends on the valley (loss below 1e-20); SAM's
     sharpness drops below 3, then 2.1, on its way to 2."""
-    runs = valley_runs([3.0, 0.5], 0.1, 0.1, 2000)
+    runs = valley.valley_runs([3.0, 0.5], 0.1, 0.1, 2000)
     gd, _ = runs["GD"]
     _, sam_sharpness = runs["SAM"]
     assert LOSS.value(gd[-1]) < 1e-20
@@ -107,13 +99,13 @@ def test_drift_speeds_point_to_the_flattest_minimum_and_scale_like_rho_squared()
     runs = run_sam(LOSS.grad, [3.0, 0.5], 0.1, np.array([0.05, 0.1, 0.2]), 4000)
     gaps = []
     for k, rho in enumerate([0.05, 0.1, 0.2]):
-        _, measured, predicted = speed_checkpoints(runs[:, k], 0.1, rho, levels)
+        _, measured, predicted = valley.speed_checkpoints(runs[:, k], 0.1, rho, levels)
         assert np.all(measured < 0)
         gaps.append(np.max(np.abs(measured / predicted - 1)))
     assert gaps[2] > gaps[1] and gaps[2] > gaps[0]
-    ratio = predicted_valley_speed(2.0, 0.1, 0.1) / predicted_valley_speed(
-        2.0, 0.1, 0.05
-    )
+    ratio = valley.predicted_valley_speed(
+        2.0, 0.1, 0.1
+    ) / valley.predicted_valley_speed(2.0, 0.1, 0.05)
     assert ratio == pytest.approx(4.0)
 
 
@@ -128,7 +120,7 @@ def test_exercise_1_the_hessian_on_the_valley_is_rank_one(x):
     np.testing.assert_allclose(H @ [y, x], (x**2 + y**2) * np.array([y, x]))
     np.testing.assert_allclose(H @ [x, -y], 0.0, atol=1e-13)
     xs = np.linspace(0.2, 5, 1001)
-    assert valley_sharpness(xs).min() == pytest.approx(2.0, abs=1e-4)
+    assert valley.valley_sharpness(xs).min() == pytest.approx(2.0, abs=1e-4)
 
 
 @pytest.mark.parametrize("x", [0.4, 0.9, 1.0, 2.0, 3.0])
@@ -141,15 +133,20 @@ def test_exercise_2_the_gradient_of_the_sharpness_in_closed_form(x):
     assert g @ np.array([y, x]) / n == pytest.approx(6 / n)
     assert g @ np.array([x, -y]) / n == pytest.approx(2 * (x**2 - y**2) / n, abs=1e-12)
     closed = -2 * eta * rho**2 / (2 - eta * n**2) ** 2 * 2 * (x**2 - y**2) / n
-    assert predicted_valley_speed(x, eta, rho) == pytest.approx(closed, abs=1e-15)
+    assert valley.predicted_valley_speed(x, eta, rho) == pytest.approx(
+        closed, abs=1e-15
+    )
 
 
 def test_exercise_3_gd_moves_along_the_valley_less_than_the_series_bound():
-    wz = valley_point(2.0)
+    wz = valley.valley_point(2.0)
     lam1, v1 = top_eigenpair(LOSS.hess(wz))
     delta0 = 0.1
     gd = run_gd(LOSS.grad, wz + delta0 * v1, 0.1, 500)
-    moved = abs(valley_arclength(valley_foot(gd[-1])[0]) - valley_arclength(2.0))
+    moved = abs(
+        valley.valley_arclength(valley.valley_foot(gd[-1])[0])
+        - valley.valley_arclength(2.0)
+    )
     tangential = 2 * (4 - 0.25) / np.hypot(2, 0.5)
     bound = delta0**2 * tangential / (2 * lam1 * (2 - 0.1 * lam1))
     assert bound == pytest.approx(0.0027, abs=5e-5)
@@ -220,7 +217,7 @@ def test_plot_valley_runs_draws_once_and_moves_its_artists():
     artists = plot_valley_runs(fig, n_steps=300)
     lines, note = artists
     assert set(lines) == {"GD", "SAM"} and note.get_text() == ""
-    runs = valley_runs([3.0, 0.5], 0.1, 0.1, 300)
+    runs = valley.valley_runs([3.0, 0.5], 0.1, 0.1, 300)
     move_valley_runs(artists, runs, "η = 0.1")
     np.testing.assert_array_equal(lines["SAM"][0].get_xydata(), runs["SAM"][0])
     np.testing.assert_array_equal(lines["GD"][1].get_ydata(), runs["GD"][1])
@@ -249,7 +246,7 @@ def test_fixed_legend_stays_in_the_cached_background():
 
 def test_plot_relative_errors_draws_errors_bounds_and_the_slope():
     fig, ax = plt.subplots()
-    with_bound = theorem21_errors(LOSS, valley_point(2.0), RHOS, RHOS, B=8.0)
+    with_bound = theorem21_errors(LOSS, valley.valley_point(2.0), RHOS, RHOS, B=8.0)
     without = theorem21_errors(cubic_example(), [0.0, 0.0], 0.05, RHOS)
     lines = plot_relative_errors(
         ax, {"a": with_bound, "b": without}, slope=0.3, dotted=["b"]
@@ -267,7 +264,7 @@ def test_plot_valley_speeds_and_zoom():
     from samlib import run_sam
 
     path = run_sam(LOSS.grad, [3.0, 0.5], 0.1, 0.1, 1500)
-    speeds = {0.1: speed_checkpoints(path, 0.1, 0.1, [6.0, 3.0])}
+    speeds = {0.1: valley.speed_checkpoints(path, 0.1, 0.1, [6.0, 3.0])}
     fig, ax = plt.subplots()
     lines = plot_valley_speeds(ax, speeds, 0.1)
     assert len(lines) == 2 and ax.xaxis_inverted()
