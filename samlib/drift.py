@@ -4,6 +4,16 @@ Theorem 21: at ``w_t = w_z + s β1/λ1 v1`` next to a minimum ``w_z``, one SAM s
 bounce ``-2ηρλ1 s/(2 - ηλ1) v1`` across the ravine plus a drift
 ``-(ηρ²/2)(1 + ηλ1/(2 - ηλ1))² ∇λmax(∇²ℓ(w_z))``, up to a remainder of order
 ``ηρ²(ρ + η)``.
+
+* :func:`theorem21_prediction`: the bounce, the drift and the remainder's bound at one
+  point, with the hypotheses under which the theorem's proof gives that bound
+  (:meth:`Theorem21Prediction.violated_hypotheses`; Chapter 5 shows that the
+  statement printed in the paper needs them);
+* :func:`theorem21_errors`: the prediction against SAM's actual step over a sweep of
+  ``(η, ρ)``;
+* :func:`drift_field`: the drift at many minima at once (a valley, a manifold);
+* :func:`compare_methods`: SAM, gradient descent and noisy gradient descent from one
+  start, the three methods of Section 6.
 """
 
 from __future__ import annotations
@@ -20,10 +30,15 @@ from samlib._validation import (
     unchecked,
 )
 from samlib.objectives import Objective, as_objective
+from samlib.steps import run_gd, run_noisy_gd, run_sam, sam_ascent_point
 
 __all__ = [
+    "Theorem21Errors",
     "Theorem21Prediction",
+    "compare_methods",
+    "drift_field",
     "grad_lambda_max",
+    "theorem21_errors",
     "theorem21_prediction",
     "top_eigenpair",
 ]
@@ -139,6 +154,21 @@ def _grad_lambda_max(objective, w, H, step=None):
     return result
 
 
+def _checked(objective, wz, eta, rho):
+    """The arguments of Theorem 21's functions, checked once: a samlib Objective,
+    one point ``w_z`` of shape ``(d,)`` and positive ``η``, ``ρ``."""
+    objective = as_objective(objective)
+    wz = as_points(wz, name="wz")
+    if wz.ndim != 1:
+        raise ValueError(f"wz must be one point of shape (d,), got shape {wz.shape}")
+    return (
+        objective,
+        wz,
+        as_param(eta, "eta", positive=True),
+        as_param(rho, "rho", positive=True),
+    )
+
+
 @dataclass(frozen=True)
 class Theorem21Prediction:
     """Theorem 21's prediction of one SAM step from ``w_t = w_z + s β1/λ1 v1``.
@@ -160,6 +190,14 @@ class Theorem21Prediction:
     grad_lambda_max : ndarray
         ``∇λmax(∇²ℓ(w_z))``.
     eta, rho : float
+    lams : ndarray, shape (d,)
+        All eigenvalues of ``∇²ℓ(w_z)``, in decreasing order (``lams[0] = lam1``).
+    basis : ndarray, shape (d, d)
+        Unit eigenvectors as columns, in the order of ``lams`` (``basis[:, 0] = v1``):
+        the paper's ``e1, ..., ed``. Their signs are fixed (largest entry positive,
+        :func:`top_eigenpair`), then the last column's is flipped if needed to make
+        the basis a rotation (determinant 1): in two dimensions ``v2`` is ``v1``
+        turned by +90°.
     """
 
     w_t: np.ndarray
@@ -171,19 +209,59 @@ class Theorem21Prediction:
     grad_lambda_max: np.ndarray
     eta: float
     rho: float
+    lams: np.ndarray
+    basis: np.ndarray
+
+    @property
+    def ball_radius(self) -> float:
+        """``β1/λ1 + ρ = 2ρ/(2 - ηλ1)``: the ball around ``w_z`` that holds ``w_t``,
+        SAM's perturbed point and the idealised one ``w_z + s(β1/λ1 + ρ)e1`` of the
+        proof. Theorem 21's constant B must bound ``‖D³ℓ‖`` and the Lipschitz
+        constant of ``D³ℓ`` on this ball."""
+        return 2 * self.rho / (2 - self.eta * self.lam1)
+
+    def in_eigenbasis(self, vector) -> np.ndarray:
+        """The coordinates of ``vector`` (shape ``(..., d)``) along ``e1, ..., ed``."""
+        return np.asarray(vector, dtype=float) @ self.basis
+
+    def violated_hypotheses(self, B: float) -> list[str]:
+        """The conditions of Theorem 21, as its proof uses them, that fail here.
+
+        The proof (Chapter 5) needs ``ηλ1 ≤ 1``, ``Bηρ ≤ 1`` and ``|λi| ≤ λ1`` for
+        every eigenvalue (so that ``‖∇²ℓ(w_z)‖ = λ1``; true at a minimum), besides
+        ``λ1 > λ2`` (checked when the prediction is made) and B bounding both
+        ``‖D³ℓ‖`` and the Lipschitz constant of ``D³ℓ`` on the ball of radius
+        :attr:`ball_radius`, which depends on the loss and is not checked here.
+
+        Returns
+        -------
+        list of str
+            The failed conditions, e.g. ``["ηλ1 ≤ 1"]``; empty if all hold.
+        """
+        B = as_param(B, "B", nonneg=True)
+        failed = []
+        if not self.eta * self.lam1 <= 1:
+            failed.append("ηλ1 ≤ 1")
+        if not B * self.eta * self.rho <= 1:
+            failed.append("Bηρ ≤ 1")
+        if not np.all(np.abs(self.lams) <= self.lam1):
+            failed.append("|λi| ≤ λ1")
+        return failed
 
     def remainder_bound(self, B: float) -> float:
         """Theorem 21's bound on ``‖actual step - predicted step‖``.
 
-        ``ηρ²((1 + ηλ1)³ρ/6 + 2(2λ1 + Bρ)η) B`` for a loss whose third derivative is
-        B-Lipschitz; the theorem assumes ``Bηρ ≤ 1``.
+        ``ηρ²((1 + ηλ1)³ρ/6 + 2(2λ1 + Bρ)η) B``. The proof gives this bound when
+        :meth:`violated_hypotheses` is empty and B bounds both ``‖D³ℓ‖`` and the
+        Lipschitz constant of ``D³ℓ`` on the ball of radius :attr:`ball_radius`
+        around ``w_z``. The paper's statement asks only that D³ℓ be B-Lipschitz and
+        that ``Bηρ ≤ 1``; Chapter 5 shows counterexamples to that reading (a cubic
+        loss, B = 0; a quartic one with ``ηλ1 = 1.9``; a saddle).
 
-        The theorem states only that D³ℓ is B-Lipschitz, but its proof also uses
-        ``‖D³ℓ‖ ≤ B`` near ``w_z`` (through ``‖∇ℓ(w_t) - s β1 e1‖ ≤ Bβ1²/(2λ1²)``):
-        for a cubic loss (D³ℓ constant, so B = 0 is Lipschitz) the error is of order
-        ``η²ρ²‖D³ℓ‖``, not 0. Take B at least the larger of the two constants, with
-        ``‖D³ℓ‖`` bounded on the ball of radius ``β1/λ1 + ρ`` around ``w_z``. The
-        proof's last step also uses ``ηλ1 ≤ 1`` (Chapter 5 shows both).
+        Raises
+        ------
+        ValueError
+            If ``Bηρ > 1``.
         """
         B = as_param(B, "B", nonneg=True)
         eta, rho, lam1 = self.eta, self.rho, self.lam1
@@ -218,6 +296,11 @@ def _theorem21(objective, wz, eta, rho, s=1, grad_tol=1e-8) -> Theorem21Predicti
     if not eta * lam1 < 2:
         raise ValueError(f"Theorem 21 needs ηλ1 < 2, got ηλ1 = {eta * lam1:.6g}")
     glam = _grad_lambda_max(objective, wz, H)
+    lams, vecs = np.linalg.eigh((H + H.T) / 2)
+    basis = sign_fixed(vecs[:, ::-1].T).T
+    basis[:, 0] = v1
+    if wz.size > 1 and np.linalg.det(basis) < 0:  # a rotation: v2 = v1 turned by +90°
+        basis[:, -1] *= -1
     radius = eta * rho * lam1 / (2 - eta * lam1)  # β1/λ1
     w_t = wz + s * radius * v1
     bounce = -2 * s * radius * v1
@@ -232,6 +315,8 @@ def _theorem21(objective, wz, eta, rho, s=1, grad_tol=1e-8) -> Theorem21Predicti
         grad_lambda_max=glam,
         eta=eta,
         rho=rho,
+        lams=lams[::-1].copy(),
+        basis=basis,
     )
 
 
@@ -274,12 +359,190 @@ def theorem21_prediction(
     >>> p.lam1
     4.25
     """
-    objective = as_objective(objective)
-    wz = as_points(wz, name="wz")
-    if wz.ndim != 1:
-        raise ValueError(f"wz must be one point of shape (d,), got shape {wz.shape}")
-    eta = as_param(eta, "eta", positive=True)
-    rho = as_param(rho, "rho", positive=True)
+    objective, wz, eta, rho = _checked(objective, wz, eta, rho)
     if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s not in (1, -1):
         raise ValueError(f"s must be +1 or -1, got {s!r}")
     return _theorem21(objective, wz, eta, rho, s, grad_tol)
+
+
+@dataclass(frozen=True)
+class Theorem21Errors:
+    """Theorem 21's prediction against SAM's actual step, over ``(η, ρ)`` pairs.
+
+    Each array has one entry per pair; each error is the larger over the two sides
+    ``s = ±1`` of the ravine.
+
+    Attributes
+    ----------
+    eta, rho : ndarray
+    error : ndarray
+        ``‖actual - (bounce + drift)‖``, the error of the prediction.
+    flipped, halved : ndarray
+        The errors of two wrong predictions, ``bounce - drift`` and
+        ``bounce + drift/2``: what a check must be able to tell apart.
+    drift : ndarray
+        ``‖drift‖``.
+    bound : ndarray
+        :meth:`Theorem21Prediction.remainder_bound` for the given B (NaN without B).
+    """
+
+    eta: np.ndarray
+    rho: np.ndarray
+    error: np.ndarray
+    flipped: np.ndarray
+    halved: np.ndarray
+    drift: np.ndarray
+    bound: np.ndarray
+
+    @property
+    def relative(self) -> np.ndarray:
+        """``error / ‖drift‖``."""
+        return self.error / self.drift
+
+
+def _actual_step(objective, w, eta, rho):
+    """SAM's step ``-η∇ℓ(w + ρ∇ℓ(w)/‖∇ℓ(w)‖)`` (eq. 2) at a checked point."""
+    grad = kernel_of(objective.grad)
+    return -eta * grad(sam_ascent_point.unchecked(w, grad, rho))
+
+
+def theorem21_errors(objective: Objective, wz, eta, rho, *, B=None) -> Theorem21Errors:
+    """SAM's actual step from ``w_t = w_z ± β1/λ1 v1`` against Theorem 21's prediction.
+
+    For each pair ``(η, ρ)`` (``eta`` and ``rho`` broadcast against each other), the
+    prediction of :func:`theorem21_prediction` for both signs ``s = ±1`` and one SAM
+    step (eq. 2) from its ``w_t``.
+
+    Parameters
+    ----------
+    objective : Objective
+    wz : array_like, shape (d,)
+        A stationary point with a simple top Hessian eigenvalue.
+    eta, rho : float or array_like
+        Step sizes and radii, > 0; broadcast to one 1-D sweep.
+    B : float or array_like, optional
+        The constant of the remainder bound (broadcast like ``eta``).
+
+    Returns
+    -------
+    Theorem21Errors
+
+    Examples
+    --------
+    >>> from samlib.objectives import product_loss
+    >>> e = theorem21_errors(product_loss(), [2.0, 0.5], 0.01, [0.01, 0.001])
+    >>> bool(e.relative[1] < e.relative[0] < 0.01)
+    True
+    """
+    objective, wz, eta, rho = _checked(objective, wz, eta, rho)
+    B = np.nan if B is None else as_param(B, "B", nonneg=True)
+    eta, rho, B = (
+        np.atleast_1d(a).astype(float) for a in np.broadcast_arrays(eta, rho, B)
+    )
+    if eta.ndim != 1:
+        raise ValueError(
+            f"eta and rho must broadcast to one sweep (n,), got {eta.shape}"
+        )
+    out = np.zeros((5, eta.size))
+    for i in range(eta.size):
+        for s in (1, -1):
+            p = _theorem21(objective, wz, eta[i], rho[i], s)
+            actual = _actual_step(objective, p.w_t, eta[i], rho[i])
+            wrong = (p.step, p.bounce - p.drift, p.bounce + p.drift / 2)
+            errors = [np.linalg.norm(actual - guess) for guess in wrong]
+            out[:3, i] = np.maximum(out[:3, i], errors)
+            out[3, i] = np.linalg.norm(p.drift)
+            out[4, i] = np.nan if np.isnan(B[i]) else p.remainder_bound(B[i])
+    return Theorem21Errors(eta, rho, *out)
+
+
+def _drift_field(objective, points, eta, rho):
+    flat = points.reshape(-1, points.shape[-1])
+    drifts = [_theorem21(objective, z, eta, rho).drift for z in flat]
+    return np.reshape(drifts, points.shape)
+
+
+@unchecked(_drift_field)
+def drift_field(objective: Objective, points, eta, rho) -> np.ndarray:
+    """Theorem 21's drift ``-(2ηρ²/(2 - ηλ1)²) ∇λmax(∇²ℓ(z))`` at each point z.
+
+    Parameters
+    ----------
+    objective : Objective
+    points : array_like, shape (..., d)
+        Stationary points of the loss (a valley or a manifold of minima), each with a
+        simple top Hessian eigenvalue.
+    eta, rho : float
+        Step size and radius.
+
+    Returns
+    -------
+    ndarray, shape (..., d)
+
+    Examples
+    --------
+    >>> from samlib.objectives import product_loss
+    >>> drift_field(product_loss(), [[1.0, 1.0], [2.0, 0.5]], 0.1, 0.1).shape
+    (2, 2)
+    """
+    objective = as_objective(objective)
+    points = as_points(points, name="points")
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    if np.ndim(eta) or np.ndim(rho):
+        raise ValueError("drift_field takes one eta and one rho (scalars)")
+    return _drift_field(objective, points, eta, rho)
+
+
+def compare_methods(grad, w0, eta, rho, sigma, n_steps: int, seed, *, limit=1e3):
+    """SAM, gradient descent and noisy gradient descent from one start (Section 6).
+
+    The three methods of the paper's Figures 3–5: SAM (eq. 2) with radius ρ, GD, and
+    GD whose gradients carry independent ``N(0, σ²I)`` noise (the paper's SGD,
+    :func:`samlib.run_noisy_gd`), each for ``n_steps`` steps with step size η.
+
+    Parameters
+    ----------
+    grad : callable
+        The gradient of the loss.
+    w0 : array_like, shape (d,)
+    eta, rho, sigma : float
+        Step size, SAM's radius (ρ ≥ 0) and the noise level (σ ≥ 0).
+    n_steps : int
+    seed : int or numpy.random.Generator
+        The noise's seed.
+    limit : float
+        Largest ``|w_i|`` accepted: beyond it the run counts as blown up.
+
+    Returns
+    -------
+    dict
+        ``{"SAM": path, "GD": path, "SGD": path}``, each of shape
+        ``(n_steps + 1, d)``.
+
+    Raises
+    ------
+    ValueError
+        If an iterate of a method leaves ``|w_i| < limit`` (or overflows).
+
+    Examples
+    --------
+    >>> from samlib.objectives import paper_objective
+    >>> grad = paper_objective().grad
+    >>> runs = compare_methods(grad, [1.0, 1.0], 0.2, 1.0, 0.5, 100, seed=0)
+    >>> sorted(runs), runs["GD"].shape
+    (['GD', 'SAM', 'SGD'], (101, 2))
+    """
+    limit = as_param(limit, "limit", positive=True)
+    paths = {
+        "SAM": run_sam(grad, w0, eta, rho, n_steps),
+        "GD": run_gd(grad, w0, eta, n_steps),
+        "SGD": run_noisy_gd(grad, w0, eta, sigma, n_steps, seed),
+    }
+    for name, path in paths.items():
+        if not np.max(np.abs(path)) < limit:
+            raise ValueError(
+                f"the iterates of {name} left the region |w| < {limit:g}: the steps "
+                "are too large"
+            )
+    return paths

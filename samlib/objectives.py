@@ -339,3 +339,108 @@ def quadratic_objective(lams) -> Objective:
     from samlib.quadratic import Quadratic  # quadratic.py builds on Objective
 
     return Quadratic(lams).as_objective()
+
+
+# ------------------------------------------------ Chapter 5: Theorem 21's hypotheses
+# Two losses of Chapter 5, self-contained: a separable quartic (the step-size
+# condition of Theorem 21's proof) and a plane of minima with two zero Hessian
+# eigenvalues (the reduction of Section 5 to the non-flat directions).
+
+
+def quartic_objective(lams, q) -> Objective:
+    """``ℓ(w) = Σ λi wi²/2 + qi wi⁴/24``, a separable quartic with exact derivatives.
+
+    ``∇²ℓ = diag(λi + qi wi²/2)`` and ``D³ℓ(w)`` is diagonal with entries ``qi wi``,
+    so ``‖D³ℓ(w)‖ = max |qi wi|`` and ``D³ℓ`` is ``max |qi|``-Lipschitz (``D⁴ℓ`` is
+    diagonal and constant). Chapter 5 uses ``λ = (1, 1/2)``, ``q = (1, 0)``: its
+    minimum 0 has no drift, so SAM's step from the 2-cycle should be the bounce.
+
+    Parameters
+    ----------
+    lams, q : array_like, shape (d,)
+        The quadratic and quartic coefficients.
+
+    Examples
+    --------
+    >>> loss = quartic_objective([1.0, 0.5], [1.0, 0.0])
+    >>> loss.hess([2.0, 1.0]).diagonal().tolist()  # 1 + 2²/2 and 1/2
+    [3.0, 0.5]
+    """
+    lams = np.atleast_1d(as_param(lams, "lams")).astype(float)
+    q = np.atleast_1d(as_param(q, "q")).astype(float)
+    if lams.ndim != 1 or lams.shape != q.shape:
+        raise ValueError(
+            f"lams and q must be two 1-D arrays of one length, got {lams.shape}, "
+            f"{q.shape}"
+        )
+    d = lams.size
+
+    def value(w):
+        return np.sum(lams * w**2 / 2 + q * w**4 / 24, axis=-1)
+
+    def grad(w):
+        return lams * w + q * w**3 / 6
+
+    def hess(w):
+        return (lams + q * w**2 / 2)[..., None] * np.eye(d)
+
+    def d3(w):
+        T = np.zeros((*w.shape, d, d))
+        i = np.arange(d)
+        T[..., i, i, i] = q * w
+        return T
+
+    return _from_kernels(d, value, grad, hess, d3, "Σ λi wi²/2 + qi wi⁴/24")
+
+
+def manifold_loss() -> Objective:
+    """``ℓ(u, v) = ½ uᵀA(v)u`` on ``R⁴``, ``A(v) = [[2 + v1², v2], [v2, 1]]``.
+
+    Every point ``(0, 0, v1, v2)`` is a minimum: a plane of minima, along which the
+    Hessian ``diag(A(v), 0, 0)`` has two zero eigenvalues (``k = 2`` in Section 5)
+    and a top eigenvalue ``λmax(A(v)) = (3 + v1²)/2 + √((1 + v1²)²/4 + v2²)`` that
+    is simple and smallest, 2, at ``v = 0``. ``D⁴ℓ`` is constant (entries 2 at the
+    six orderings of ``(u1, u1, v1, v1)``), so ``D³ℓ`` is ``√24``-Lipschitz.
+
+    Examples
+    --------
+    >>> loss = manifold_loss()
+    >>> loss.value([1.0, 0.0, 1.0, 0.0]), loss.sharpness([0.0, 0.0, 0.0, 0.0])
+    (1.5, 2.0)
+    """
+
+    def parts(w):
+        return w[..., 0], w[..., 1], w[..., 2], w[..., 3]
+
+    def value(w):
+        u1, u2, v1, v2 = parts(w)
+        return ((2 + v1**2) * u1**2 + 2 * v2 * u1 * u2 + u2**2) / 2
+
+    def grad(w):
+        u1, u2, v1, v2 = parts(w)
+        return np.stack(
+            [(2 + v1**2) * u1 + v2 * u2, v2 * u1 + u2, v1 * u1**2, u1 * u2], axis=-1
+        )
+
+    def hess(w):
+        u1, u2, v1, v2 = parts(w)
+        H = np.zeros((*w.shape, 4))
+        entries = {(0, 0): 2 + v1**2, (0, 1): v2, (0, 2): 2 * v1 * u1, (0, 3): u2}
+        entries.update({(1, 1): 1.0, (1, 3): u1, (2, 2): u1**2})
+        for (i, j), a in entries.items():
+            H[..., i, j] = H[..., j, i] = a
+        return H
+
+    def d3(w):
+        u1, _, v1, _ = parts(w)
+        T = np.zeros((*w.shape, 4, 4))
+        for (i, j, k), a in {
+            (0, 0, 2): 2 * v1,
+            (0, 1, 3): 1.0,
+            (0, 2, 2): 2 * u1,
+        }.items():
+            for p in {(i, j, k), (i, k, j), (j, i, k), (j, k, i), (k, i, j), (k, j, i)}:
+                T[(..., *p)] = a
+        return T
+
+    return _from_kernels(4, value, grad, hess, d3, "½ uᵀA(v)u")

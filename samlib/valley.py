@@ -8,12 +8,15 @@ Hessian is ``(y, x)ᵀ(y, x)``, with eigenvalues ``x² + y²`` (across the valle
 * Geometry of the valley: :func:`valley_point`, :func:`valley_foot` (the nearest point
   of the valley), :func:`valley_arclength`, :func:`valley_tangent`,
   :func:`valley_sharpness`.
-* Measuring and predicting the drift: :func:`midpoints` (which average out SAM's
-  bounce), :func:`measured_valley_speed`, :func:`predicted_valley_speed` and
-  :func:`drift_flow` (the path of the drift alone).
+* Measuring and predicting the drift: :func:`valley_runs` (SAM and GD with the
+  sharpness each one sees), :func:`midpoints` (which average out SAM's bounce),
+  :func:`measured_valley_speed`, :func:`speed_checkpoints`,
+  :func:`predicted_valley_speed` and :func:`drift_flow` (the drift alone).
 * Theorem 21's remainder: :func:`leading_remainder`, its part of order ``η²ρ²``
   (the losses whose third derivative is constant, which Chapter 5 uses to probe it,
-  are :func:`samlib.objectives.cubic_objective`).
+  are :func:`samlib.objectives.cubic_objective`), :func:`third_derivative_bound`,
+  a constant B for which the theorem's proof holds on the valley, and
+  :func:`valley_step_errors`, the theorem's prediction against SAM's step there.
 
 Every valley function works on the branch ``x, y > 0``, and on ``x, y < 0`` by the
 symmetry ``ℓ(-w) = ℓ(w)``.
@@ -24,8 +27,9 @@ from __future__ import annotations
 import numpy as np
 
 from samlib._validation import as_count, as_param, as_points, float_or_array
-from samlib.drift import theorem21_prediction
+from samlib.drift import drift_field, theorem21_errors, theorem21_prediction
 from samlib.objectives import Objective, as_objective, product_loss
+from samlib.steps import run_gd, run_sam
 
 __all__ = [
     "drift_flow",
@@ -33,10 +37,14 @@ __all__ = [
     "measured_valley_speed",
     "midpoints",
     "predicted_valley_speed",
+    "speed_checkpoints",
+    "third_derivative_bound",
     "valley_arclength",
     "valley_foot",
     "valley_point",
+    "valley_runs",
     "valley_sharpness",
+    "valley_step_errors",
     "valley_tangent",
 ]
 
@@ -288,16 +296,8 @@ def predicted_valley_speed(x, eta, rho, objective: Objective | None = None):
     """
     objective, eta, rho = _drift_arguments(objective, eta, rho)
     x = _valley_x(x)
-    points, tangents = valley_point(x), valley_tangent(x)
-    flat_points = points.reshape(-1, 2)
-    flat_tangents = tangents.reshape(-1, 2)
-    speed = np.array(
-        [
-            theorem21_prediction.unchecked(objective, z, eta, rho).drift @ t
-            for z, t in zip(flat_points, flat_tangents, strict=True)
-        ]
-    )
-    return float_or_array(speed.reshape(x.shape))
+    drift = drift_field.unchecked(objective, _point(x), eta, rho)
+    return float_or_array(np.einsum("...i,...i->...", drift, valley_tangent(x)))
 
 
 def _drift_arguments(objective, eta, rho):
@@ -387,3 +387,179 @@ def leading_remainder(objective: Objective, wz, eta, rho):
     g = p.grad_lambda_max
     g_perp = g - (g @ p.v1) * p.v1
     return -(p.eta**2) * p.rho**2 / (2 * (2 - p.eta * p.lam1)) * (H @ g_perp)
+
+
+def third_derivative_bound(x, radius):
+    """A constant B of Theorem 21 for ``½(xy - 1)²`` on a ball around ``(x, 1/x)``.
+
+    The theorem's proof needs B to bound both ``‖D³ℓ‖`` and the Lipschitz constant
+    of ``D³ℓ`` on the ball of radius ``β1/λ1 + ρ`` around the minimum
+    (:attr:`samlib.Theorem21Prediction.ball_radius`). Here ``D³ℓ(w)`` has the entries
+    ``∂xxy = 2y`` and ``∂xyy = 2x`` (three orderings each), so its Frobenius norm,
+    which bounds the operator norm, is ``2√3‖w‖ ≤ 2√3(‖(x, 1/x)‖ + radius)`` on the
+    ball; ``D⁴ℓ`` is constant with entries 2 at the six orderings of
+    ``(x, x, y, y)``, so ``D³ℓ`` is ``√24``-Lipschitz. B is the larger of the two.
+
+    Parameters
+    ----------
+    x : float or array_like
+        Nonzero first coordinates of valley points.
+    radius : float or array_like
+        Radii ≥ 0 of the balls.
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> round(third_derivative_bound(1.0, 0.0), 4)  # √24 > 2√3·√2 = √24: a tie
+    4.899
+    """
+    x = _valley_x(x)
+    radius = as_param(radius, "radius", nonneg=True)
+    norm = np.sqrt(x**2 + 1 / x**2)
+    return float_or_array(np.maximum(np.sqrt(24.0), 2 * np.sqrt(3.0) * (norm + radius)))
+
+
+def valley_runs(w0, eta, rho, n_steps: int) -> dict:
+    """SAM and GD on ``½(xy - 1)²`` from ``w0``, with the sharpness each one sees.
+
+    GD's sharpness is ``λmax(∇²ℓ)`` at its iterates. SAM's iterates bounce across
+    the valley, so its sharpness is taken at the foot (:func:`valley_foot`) of the
+    midpoint of consecutive iterates (:func:`midpoints`), where the valley's
+    sharpness is ``x² + 1/x²`` (:func:`valley_sharpness`).
+
+    Parameters
+    ----------
+    w0 : array_like, shape (2,)
+        The start, on the branch ``x, y > 0`` or ``x, y < 0``.
+    eta, rho : float
+        Step size and SAM's radius.
+    n_steps : int
+
+    Returns
+    -------
+    dict
+        ``{"GD": (path, sharpness), "SAM": (path, sharpness)}``, the paths of shape
+        ``(n_steps + 1, 2)``, GD's sharpness ``(n_steps + 1,)`` and SAM's
+        ``(n_steps,)``.
+
+    Raises
+    ------
+    ValueError
+        If ``ηλ1 ≥ 2`` at the valley point nearest ``w0``: GD cannot settle in the
+        valley there.
+
+    Examples
+    --------
+    >>> runs = valley_runs([3.0, 0.5], 0.1, 0.1, 1000)
+    >>> bool(runs["SAM"][1][-1] < 2.1 < 8.9 < runs["GD"][1][-1])
+    True
+    """
+    w0 = as_points(w0, name="w0", d=2)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    if w0.ndim != 1 or np.ndim(eta) or np.ndim(rho):
+        raise ValueError("valley_runs takes one start w0 (2,) and scalar eta and rho")
+    x = float(_foot(w0)[0])
+    lam = float(x**2 + 1 / x**2)
+    if not eta * lam < 2:
+        raise ValueError(
+            f"ηλ1 = {eta * lam:.3g} ≥ 2 at the valley point ({x:.3g}, {1 / x:.3g}) "
+            f"nearest w0, where λ1 = x² + 1/x² = {lam:.3g}: GD cannot settle in the "
+            "valley there"
+        )
+    loss = product_loss()
+    gd = run_gd(loss.grad, w0, eta, n_steps)
+    sam = run_sam(loss.grad, w0, eta, rho, n_steps)
+    sam_x = _foot(midpoints(sam))[:, 0]
+    return {
+        "GD": (gd, loss.sharpness(gd)),
+        "SAM": (sam, sam_x**2 + 1 / sam_x**2),
+    }
+
+
+def valley_step_errors(x, eta, rho):
+    """Theorem 21's prediction of one SAM step at ``(x, 1/x)``, with the box's B.
+
+    :func:`samlib.drift.theorem21_errors` on ``½(xy - 1)²`` at the valley point,
+    with B from :func:`third_derivative_bound` on the largest ball of the sweep,
+    of radius ``2ρ/(2 - ηλ1)`` for the largest η and ρ (a B for a ball bounds the
+    derivatives on every smaller one).
+
+    Parameters
+    ----------
+    x : float
+        Nonzero first coordinate of the valley point.
+    eta, rho : float or array_like
+        The sweep, as in :func:`samlib.drift.theorem21_errors`; ``ηλ1 < 2``.
+
+    Returns
+    -------
+    samlib.drift.Theorem21Errors
+
+    Examples
+    --------
+    >>> e = valley_step_errors(2.0, 0.05, [0.01, 0.05])
+    >>> bool(np.all(e.error <= e.bound))
+    True
+    """
+    x = float(_valley_x(x))
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    lam = x**2 + 1 / x**2
+    if not np.max(eta) * lam < 2:
+        raise ValueError(f"Theorem 21 needs ηλ1 < 2, got ηλ1 = {np.max(eta) * lam:.6g}")
+    radius = 2 * np.max(rho) / (2 - np.max(eta) * lam)
+    B = third_derivative_bound(x, radius)
+    return theorem21_errors(product_loss(), _point(x), eta, rho, B=B)
+
+
+def speed_checkpoints(path, eta, rho, levels, *, window: int = 10):
+    """SAM's drift speed along the valley, measured and predicted, at checkpoints.
+
+    The checkpoints are the first midpoints of the run (see
+    :func:`measured_valley_speed`) whose valley sharpness ``x² + 1/x²`` falls below
+    each of ``levels``.
+
+    Parameters
+    ----------
+    path : array_like, shape (T, 2)
+        One SAM run on ``½(xy - 1)²``.
+    eta, rho : float
+        Its step size and radius, for the prediction.
+    levels : array_like
+        Sharpness levels, decreasing.
+    window : int
+        Half-width of the central difference of :func:`measured_valley_speed`.
+
+    Returns
+    -------
+    sharpness, measured, predicted : ndarray, shape (len(levels),)
+        The sharpness at each checkpoint, the speed measured there and Theorem 21's
+        :func:`predicted_valley_speed` (arc length per step, positive towards
+        larger x).
+
+    Raises
+    ------
+    ValueError
+        If the run never gets below a level.
+
+    Examples
+    --------
+    >>> from samlib import run_sam
+    >>> path = run_sam(product_loss().grad, [3.0, 0.5], 0.1, 0.1, 1500)
+    >>> lam, measured, predicted = speed_checkpoints(path, 0.1, 0.1, [6.0, 3.0])
+    >>> bool(np.allclose(measured, predicted, rtol=0.02) and np.all(lam < [6, 3]))
+    True
+    """
+    levels = np.atleast_1d(as_param(levels, "levels", positive=True))
+    x, measured = measured_valley_speed(path, window)
+    sharpness = x**2 + 1 / x**2
+    below = sharpness[:, None] < levels
+    if not np.all(below.any(axis=0)):
+        missed = levels[~below.any(axis=0)]
+        raise ValueError(f"the run never gets below the sharpness levels {missed}")
+    idx = np.argmax(below, axis=0)
+    return sharpness[idx], measured[idx], predicted_valley_speed(x[idx], eta, rho)

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from _helpers import central_difference, cubic_example
-from samlib import run_sam, sam_step, theorem21_prediction
+from samlib import run_gd, run_sam, sam_step, theorem21_prediction
+from samlib.drift import theorem21_errors
 from samlib.objectives import product_loss
 from samlib.valley import (
     drift_flow,
@@ -14,10 +15,14 @@ from samlib.valley import (
     measured_valley_speed,
     midpoints,
     predicted_valley_speed,
+    speed_checkpoints,
+    third_derivative_bound,
     valley_arclength,
     valley_foot,
     valley_point,
+    valley_runs,
     valley_sharpness,
+    valley_step_errors,
     valley_tangent,
 )
 
@@ -179,3 +184,78 @@ def test_leading_remainder_explains_the_error_of_order_eta2_rho2():
         assert np.linalg.norm(actual - p.step - lead) < 0.05 * err
     # On the valley of ½(xy - 1)² the Hessian kills it.
     assert np.allclose(leading_remainder(LOSS, valley_point(2.0), 0.1, 0.1), 0.0)
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 5's helpers: the constant B, the step errors, runs and checkpoints
+
+
+def operator_norm(T, n=3601):
+    """max |T(u, u, u)| over unit vectors u of the plane: the operator norm of a
+    symmetric 2×2×2 tensor (Banach), found independently on a fine circle."""
+    angles = np.linspace(0, np.pi, n)
+    u = np.stack([np.cos(angles), np.sin(angles)], axis=-1)
+    return np.max(np.abs(np.einsum("ijk,ni,nj,nk->n", T, u, u, u)))
+
+
+@pytest.mark.parametrize("x", [0.5, 1.0, 2.0, 3.0])
+def test_third_derivative_bound_bounds_d3_and_its_lipschitz_constant(x):
+    rng = np.random.default_rng(0)
+    radius = 0.3
+    B = third_derivative_bound(x, radius)
+    z = valley_point(x)
+    directions = rng.standard_normal((200, 2))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    points = z + radius * rng.uniform(0, 1, (200, 1)) * directions
+    norms = [operator_norm(LOSS.d3(w)) for w in points]
+    assert max(norms) <= B
+    for w, v in zip(points[:100], points[100:], strict=True):
+        change = operator_norm(LOSS.d3(w) - LOSS.d3(v))
+        assert change <= B * np.linalg.norm(w - v) + 1e-12
+    # and it is the larger of √24 and 2√3(‖z‖ + r)
+    assert B == pytest.approx(
+        max(np.sqrt(24), 2 * np.sqrt(3) * (np.hypot(x, 1 / x) + radius))
+    )
+
+
+def test_valley_step_errors_use_the_bound_of_the_largest_ball():
+    etas, rhos = np.array([0.02, 0.05]), np.array([0.01, 0.1])
+    e = valley_step_errors(3.0, etas, rhos)
+    lam = 9 + 1 / 9
+    B = third_derivative_bound(3.0, 2 * 0.1 / (2 - 0.05 * lam))
+    expected = theorem21_errors(LOSS, valley_point(3.0), etas, rhos, B=B)
+    np.testing.assert_array_equal(e.bound, expected.bound)
+    np.testing.assert_array_equal(e.error, expected.error)
+    assert np.all(e.error <= e.bound)
+    with pytest.raises(ValueError, match="ηλ1 < 2"):
+        valley_step_errors(3.0, 0.3, 0.1)
+
+
+def test_speed_checkpoints_pick_the_first_passage_below_each_level():
+    eta = rho = 0.1
+    path = run_sam(LOSS.grad, [3.0, 0.5], eta, rho, 1500)
+    lam, measured, predicted = speed_checkpoints(path, eta, rho, [6.0, 3.0, 2.5])
+    x, speed = measured_valley_speed(path, window=10)
+    sharp = x**2 + 1 / x**2
+    for level, l_k, m_k in zip([6.0, 3.0, 2.5], lam, measured, strict=True):
+        k = np.flatnonzero(sharp < level)[0]
+        assert (l_k, m_k) == (sharp[k], speed[k]) and sharp[k - 1] >= level
+    np.testing.assert_allclose(
+        predicted,
+        predicted_valley_speed(np.sqrt((lam + np.sqrt(lam**2 - 4)) / 2), eta, rho),
+    )  # x from x² + 1/x² = λ, x > 1
+    with pytest.raises(ValueError, match="never gets below"):
+        speed_checkpoints(path, eta, rho, [1.9])
+
+
+def test_valley_runs_are_the_runners_and_the_sharpness_each_method_sees():
+    runs = valley_runs([3.0, 0.5], 0.1, 0.1, 300)
+    gd, gd_sharp = runs["GD"]
+    sam, sam_sharp = runs["SAM"]
+    np.testing.assert_array_equal(gd, run_gd(LOSS.grad, [3.0, 0.5], 0.1, 300))
+    np.testing.assert_array_equal(sam, run_sam(LOSS.grad, [3.0, 0.5], 0.1, 0.1, 300))
+    np.testing.assert_allclose(gd_sharp, LOSS.sharpness(gd))
+    feet = valley_foot(midpoints(sam))
+    np.testing.assert_allclose(sam_sharp, LOSS.sharpness(feet), rtol=1e-10)
+    with pytest.raises(ValueError, match="≥ 2 at the valley point"):
+        valley_runs([4.0, 0.375], 0.5, 0.1, 10)
