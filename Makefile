@@ -8,11 +8,12 @@ install:
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 
 # Notebook outputs are cached by their code (jupyter-cache); a change to samlib clears
-# the cache so that every chapter is re-executed with the new library.
+# the cache and Sphinx's record of read pages, so that every chapter is re-executed
+# with the new library and its pages rebuilt.
 book: install
 	@hash=$$(cat samlib/*.py | sha1sum | cut -c1-40); \
 	if [ "$$(cat _build/.samlib-hash 2>/dev/null)" != "$$hash" ]; then \
-		rm -rf _build/.jupyter_cache; fi; \
+		rm -rf _build/.jupyter_cache _build/.doctrees; fi; \
 	mkdir -p _build && echo "$$hash" > _build/.samlib-hash
 	$(PYTHON) book/_ext/execute_notebooks.py
 	jupyter-book build . -W -n --keep-going
