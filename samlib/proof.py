@@ -313,13 +313,19 @@ def sample_ball(n, d, radius, seed):
     -------
     ndarray, shape (n, d)
     """
+    radius = as_scalar(radius, "radius", positive=True)
+    g, rng = _directions(n, d, seed)
+    return g * radius * rng.random((len(g), 1)) ** (1 / g.shape[1])
+
+
+def _directions(n, d, seed):
+    """``n`` checked random unit vectors of ``R^d`` (Gaussian, normalised) and the
+    generator that drew them, for the samplers above and below."""
     n = as_count(n, "n", minimum=1)
     d = as_count(d, "d", minimum=1)
-    radius = as_scalar(radius, "radius", positive=True)
     rng = as_rng(seed)
     g = rng.standard_normal((n, d))
-    g /= np.linalg.norm(g, axis=1, keepdims=True)
-    return g * radius * rng.random((n, 1)) ** (1 / d)
+    return g / np.linalg.norm(g, axis=1, keepdims=True), rng
 
 
 # ------------------------------------------------------------------ Lemmas 6 and 7
@@ -540,8 +546,8 @@ def gamma1_sphere_direction(lams, eta, rho, seed, *, tries: int = 1000):
 
     On the sphere ``‖v‖ = γ1`` the first component's factor ``(1 - ηλ1)(‖v‖ - γ1)``
     vanishes, but in floating point ``‖γ1 u‖`` is γ1 only up to rounding. This
-    draws random directions (from ``seed``) until one step of
-    :func:`sam_gradients` gives an exact zero.
+    draws ``tries`` random directions (from ``seed``) and returns the first for
+    which one step of :func:`sam_gradients` gives an exact zero.
 
     Raises
     ------
@@ -549,13 +555,14 @@ def gamma1_sphere_direction(lams, eta, rho, seed, *, tries: int = 1000):
         If none of ``tries`` directions does.
     """
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 7")
-    rng = as_rng(seed)
-    for _ in range(as_count(tries, "tries", minimum=1)):
-        u = rng.standard_normal(lams.size)
-        u /= np.linalg.norm(u)
-        if sam_gradients(c.gamma[0] * u, lams, eta, rho, 1)[1, 0] == 0.0:
-            return u
-    raise ValueError(f"no direction out of {tries} gives an exact zero")
+    u, _ = _directions(tries, lams.size, seed)
+    # one batched step: each row gives the bits it would give alone (samlib.run_sam)
+    exact = np.flatnonzero(
+        sam_gradients(c.gamma[0] * u, lams, eta, rho, 1)[1, :, 0] == 0
+    )
+    if exact.size == 0:
+        raise ValueError(f"no direction out of {len(u)} gives an exact zero")
+    return u[exact[0]]
 
 
 def sample_shell(n, d, r_min, r_max, seed):
@@ -577,16 +584,13 @@ def sample_shell(n, d, r_min, r_max, seed):
     -------
     ndarray, shape (n, d)
     """
-    n = as_count(n, "n", minimum=1)
-    d = as_count(d, "d", minimum=1)
     r_min = as_scalar(r_min, "r_min", nonneg=True)
     r_max = as_scalar(r_max, "r_max", positive=True)
     if not r_min < r_max:
         raise ValueError(f"the shell needs r_min < r_max, got {r_min} ≥ {r_max}")
-    rng = as_rng(seed)
-    g = rng.standard_normal((n, d))
-    g /= np.linalg.norm(g, axis=1, keepdims=True)
-    u = rng.random((n, 1))
+    g, rng = _directions(n, d, seed)
+    d = g.shape[1]
+    u = rng.random((len(g), 1))
     return g * (r_min**d + u * (r_max**d - r_min**d)) ** (1 / d)
 
 
@@ -634,8 +638,11 @@ def lemma7_epsilon(lams, eta, rho) -> float:
     0.013158
     """
     lams, gamma, _, _ = _lemma7_gh(lams, eta, rho)
-    x = float(eta) * lams[-1]
-    return float(x * gamma[0] / (2 - x))
+    return _epsilon(float(eta) * lams[-1], gamma[0])
+
+
+def _epsilon(etalam_d, gamma1) -> float:
+    return float(etalam_d * gamma1 / (2 - etalam_d))
 
 
 def _radius(v, gamma1, where):
@@ -664,7 +671,11 @@ def lemma7_map(v, lams, eta, rho):
     """
     lams, gamma, g, h = _lemma7_gh(lams, eta, rho)
     v = as_points(v, name="v", d=lams.size)
-    r = _radius(v, gamma[0], "f")
+    return _f(v, _radius(v, gamma[0], "f"), g, h)
+
+
+def _f(v, r, g, h):
+    """Lemma 7's map on checked points ``v`` of norms ``r``."""
     return g * v - h * v / r[..., None]
 
 
@@ -689,9 +700,18 @@ def lemma7_inverse(y, lams, eta, rho):
         As in :func:`lemma7_map`.
     """
     lams, gamma, g, _ = _lemma7_gh(lams, eta, rho)
-    y = as_points(y, name="y", d=lams.size)
+    return _f_inverse(_image_points(y, lams.size), gamma, g)[0]
+
+
+def _image_points(y, d):
+    y = as_points(y, name="y", d=d)
     if np.any(y[..., 0] == 0):
         raise ValueError("Lemma 7's inverse map is computed for y1 ≠ 0")
+    return y
+
+
+def _f_inverse(y, gamma, g):
+    """``(f⁻¹(y), s = ‖f⁻¹(y)‖ - γ1)`` for checked points ``y`` (``y1 ≠ 0``)."""
     y2, gap = y**2, gamma[0] - gamma  # gap ≥ 0: r - γi = s + (γ1 - γi), s = r - γ1
     s = np.maximum(np.abs(y[..., 0]) / g[0], np.sqrt(y2.sum(-1)) / g[-1] - gamma[0])
     for _ in range(200):  # Newton in s = r - γ1 > 0, free of cancellation near γ1
@@ -703,7 +723,7 @@ def lemma7_inverse(y, lams, eta, rho):
         if np.all(step <= 4e-16 * s):
             break
     r = gamma[0] + s
-    return r[..., None] * y / (g * (s[..., None] + gap))
+    return r[..., None] * y / (g * (s[..., None] + gap)), s
 
 
 def lemma7_jacobian_det(v, lams, eta, rho):
@@ -761,10 +781,13 @@ def lemma7_inverse_jacobian_det(y, lams, eta, rho, *, corrected=True):
         The determinant (True, default) or eq. (6) as printed.
     """
     lams, gamma, g, h = _lemma7_gh(lams, eta, rho)
-    y = as_points(y, name="y", d=lams.size)
-    v = lemma7_inverse(y, lams, eta, rho)
-    r = np.linalg.norm(v, axis=-1)[..., None]
-    q = g * (r - gamma)
+    return _inverse_det(_image_points(y, lams.size), gamma, g, h, corrected)
+
+
+def _inverse_det(y, gamma, g, h, corrected):
+    """Eq. (6), corrected or as printed, at checked points ``y``."""
+    s = _f_inverse(y, gamma, g)[1][..., None]
+    r, q = gamma[0] + s, g * (s + gamma[0] - gamma)  # q = g(r - γ), no cancellation
     S = np.sum(y**2 * g / q**3, axis=-1)
     diagonal = np.prod(q / r, axis=-1)
     if corrected:
@@ -815,20 +838,20 @@ def lemma7_density_growth_chain(v, lams, eta, rho, R):
     lams, gamma, g, h = _lemma7_gh(lams, eta, rho)
     R = as_scalar(R, "R", positive=True)
     v = as_points(v, name="v", d=lams.size)
-    eps = lemma7_epsilon(lams, eta, rho)
+    eps = _epsilon(eta * lams[-1], gamma[0])
     r = np.linalg.norm(v, axis=-1)
     if not (np.all(r >= (gamma[0] + eps) * (1 - 1e-12)) and np.all(r <= R)):
         raise ValueError(
             f"the chain holds on γ1 + ε = {gamma[0] + eps:.6g} ≤ ‖v‖ ≤ R = {R:.6g}"
         )
     d, B, g1 = lams.size, eta * lams[-1] / 6, gamma[0]
-    y = lemma7_map(v, lams, eta, rho)
+    y = _f(v, r, g, h)
     q = g * (r[..., None] - gamma)
     c = g / (2 * q**3)  # the paper's gk/(2(rgk - hk)³)
     base = 1 / B**d
     lines = [
-        np.abs(lemma7_inverse_jacobian_det(y, lams, eta, rho)),
-        lemma7_inverse_jacobian_det(y, lams, eta, rho, corrected=False),
+        np.abs(_inverse_det(y, gamma, g, h, True)),
+        _inverse_det(y, gamma, g, h, False),
         base
         + np.sum(y**2, -1) * 2 * h[0] / (B ** (d + 3) * r**4 * np.sum(y**2 * c, -1)),
         base + 2 / (B ** (d + 3) * g1**3 * c.min(axis=-1)),
