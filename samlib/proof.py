@@ -31,14 +31,22 @@ from samlib._validation import (
 from samlib.quadratic import quadratic_constants, require_assumptions
 
 __all__ = [
+    "LEMMA7_CHAIN",
     "BallStart",
     "ball_start_constants",
     "delta_t",
     "entry_time",
+    "gamma1_sphere_direction",
     "lemma6_descent_time",
     "lemma6_log_ratio_bound",
     "lemma7_Delta",
+    "lemma7_density_growth_chain",
+    "lemma7_epsilon",
+    "lemma7_inverse",
+    "lemma7_inverse_jacobian_det",
+    "lemma7_jacobian_det",
     "lemma7_log_inv_Delta_bound",
+    "lemma7_map",
     "lemma11_J_range",
     "lemma11_count_bound",
     "lemma11_count_bound_J",
@@ -58,8 +66,11 @@ __all__ = [
     "lemma19_steps",
     "offaxis_ratio",
     "s_t",
+    "sam_gradients",
     "sample_ball",
+    "sample_shell",
     "settling_time",
+    "shell_density",
     "theorem3_steps",
     "theorem3_terms",
 ]
@@ -302,13 +313,19 @@ def sample_ball(n, d, radius, seed):
     -------
     ndarray, shape (n, d)
     """
+    radius = as_scalar(radius, "radius", positive=True)
+    g, rng = _directions(n, d, seed)
+    return g * radius * rng.random((len(g), 1)) ** (1 / g.shape[1])
+
+
+def _directions(n, d, seed):
+    """``n`` checked random unit vectors of ``R^d`` (Gaussian, normalised) and the
+    generator that drew them, for the samplers above and below."""
     n = as_count(n, "n", minimum=1)
     d = as_count(d, "d", minimum=1)
-    radius = as_scalar(radius, "radius", positive=True)
     rng = as_rng(seed)
     g = rng.standard_normal((n, d))
-    g /= np.linalg.norm(g, axis=1, keepdims=True)
-    return g * radius * rng.random((n, 1)) ** (1 / d)
+    return g / np.linalg.norm(g, axis=1, keepdims=True), rng
 
 
 # ------------------------------------------------------------------ Lemmas 6 and 7
@@ -328,8 +345,13 @@ def lemma6_descent_time(lams, eta, rho, R):
         ``λ1 ≥ ... ≥ λd > 0``.
     eta, rho : float
         ``0 < η < 1/(2λ1)``, ρ > 0.
-    R : float
-        Bound on the initial gradient norm ``‖v0‖ = ‖Λw0‖``.
+    R : float or array_like
+        Bound(s) on the initial gradient norm ``‖v0‖ = ‖Λw0‖``, one per start.
+
+    Returns
+    -------
+    float or ndarray
+        T, of the shape of ``R``.
 
     Examples
     --------
@@ -337,46 +359,51 @@ def lemma6_descent_time(lams, eta, rho, R):
     23.0259
     """
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 6")
-    R = as_scalar(R, "R", positive=True)
-    return float(max(math.log(R / c.b), 0.0) / (eta * lams[-1]))
+    R = as_param(R, "R", positive=True)
+    return float_or_array(np.maximum(np.log(R / c.b), 0.0) / (eta * lams[-1]))
 
 
-def lemma6_log_ratio_bound(lams, eta, rho, R, Delta, v0):
+def lemma6_log_ratio_bound(lams, eta, rho, R, Delta, v0, *, corrected=True):
     """Lemma 6, second part: the bound on ``log(Σ_{i≥2} v_{T0,i}²/v_{T0,1}²)``.
 
     If ``‖v0‖ ≤ R`` and ``|‖v_t‖ - γ1| ≥ Δ`` for all t, then at the first step T0
     inside the ball ``‖v‖ ≤ b``,
 
-    ``log(Σ_{i≥2} v_{T0,i}²/v_{T0,1}²) ≤ (2/(ηλd)) [log(R/b)]_+ log(2R/Δ)
+    ``log(Σ_{i≥2} v_{T0,i}²/v_{T0,1}²) ≤ ((2/(ηλd)) [log(R/b)]_+ + 2) log(2R/Δ)
     + log(R²/v_{0,1}²)``.
 
     Each step outside the ball multiplies ``v_i²/v_1²`` by at most
-    ``(1-ηλd)²R²/((1-ηλ1)²Δ²) ≤ (2R/Δ)²``. (The proof bounds the number of such
-    steps, T0, by Lemma 6's T; as an integer T0 is only guaranteed to be
-    ``≤ ⌈T⌉``, a rounding slack that the per-step factor's slack absorbs in
-    practice.)
+    ``(1-ηλd)²R²/((1-ηλ1)²Δ²) ≤ (2R/Δ)²``, and there are ``T0 ≤ ⌈T⌉ ≤ T + 1``
+    such steps (T of :func:`lemma6_descent_time`). The paper bounds T0 by T itself
+    and prints the bound without the ``+ 2`` (``corrected=False``); an integer T0 is
+    only guaranteed to be ``≤ ⌈T⌉``, and the printed form fails when T < 1
+    (Chapter 4, ``check-lem-6``).
 
     Parameters
     ----------
-    lams, eta, rho, R
+    lams, eta, rho
         As in :func:`lemma6_descent_time`.
+    R : float or array_like
+        ``‖v0‖ ≤ R`` (one per start, or one for all).
     Delta : float or array_like
         ``Δ > 0`` with ``|‖v_t‖ - γ1| ≥ Δ`` along the trajectory (one per start).
     v0 : array_like, shape (d,) or (n, d)
         The initial gradient(s) ``v0 = Λw0``.
+    corrected : bool
+        The statement with ``⌈T⌉`` (True, default) or the paper's printed one.
     """
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 6")
-    R = as_scalar(R, "R", positive=True)
+    R = as_param(R, "R", positive=True)
     Delta = as_param(Delta, "Delta", positive=True)
     v0 = as_points(v0, name="v0", d=lams.size)
     if np.any(np.linalg.norm(v0, axis=-1) > R * (1 + 1e-12)):
         raise ValueError("Lemma 6 assumes ‖v0‖ ≤ R")
     if np.any(v0[..., 0] == 0):
         raise ValueError("Lemma 6's ratio bound needs v0,1 ≠ 0")
-    L = max(math.log(R / c.b), 0.0)
-    bound = 2 / (eta * lams[-1]) * L * np.log(2 * R / Delta) + np.log(
-        R**2 / v0[..., 0] ** 2
-    )
+    steps = 2 / (eta * lams[-1]) * np.maximum(np.log(R / c.b), 0.0)
+    if corrected:
+        steps = steps + 2
+    bound = steps * np.log(2 * R / Delta) + np.log(R**2 / v0[..., 0] ** 2)
     return float_or_array(bound)
 
 
@@ -462,6 +489,377 @@ def lemma7_log_inv_Delta_bound(lams, eta, rho, R, A, delta, *, corrected=True):
     T, growth, ring = _lemma7_parts(lams, eta, rho, R, A, delta)
     Tb = T + 1 if corrected else T
     return Tb * growth + ring + math.log(Tb)
+
+
+# ----------------------------------------------- Chapter 4: Lemmas 5–7 step by step
+#
+# SAM in the gradient coordinates ``v = Λw`` of Sections 4.1–4.2, and the pieces of
+# the proof of Lemma 7: outside the sphere ``‖v‖ = γ1`` one SAM step is the map
+# ``f(v) = Gv - Hv/‖v‖`` with ``G = diag(gi)``, ``gi = 1 - ηλi``, and
+# ``H = diag(hi)``, ``hi = giγi = ηρλi²``; the proof inverts f, computes the Jacobian
+# determinant of its inverse (eq. 6) and bounds it on ``γ1 + ε ≤ ‖v‖ ≤ R``.
+
+
+def sam_gradients(v0, lams, eta, rho, n_steps):
+    """SAM on ``½wᵀΛw`` followed in the gradient ``v_t = Λw_t`` (Section 4).
+
+    Runs :func:`samlib.run_sam` from ``w0 = Λ⁻¹v0`` and returns ``Λw_t``: the
+    trajectory that Lemmas 5–7 speak about, computed by SAM itself (eq. 2), not by
+    the recurrence ``v_{t+1,i} = (1 - ηλi)(‖v_t‖ - γi)v_{t,i}/‖v_t‖`` that the
+    lemmas are derived from.
+
+    Parameters
+    ----------
+    v0 : array_like, shape (d,) or (..., d)
+        Initial gradient(s).
+    lams : array_like
+        ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float or array_like
+        As in :func:`samlib.run_sam` (no assumption on η: this is a simulation).
+    n_steps : int
+
+    Returns
+    -------
+    ndarray, shape (n_steps + 1, *v0.shape)
+
+    Examples
+    --------
+    From ``β1 e1`` (``β1 = ηρλ1²/(2 - ηλ1) = 1/9``) SAM jumps to ``-β1 e1`` and back:
+
+    >>> sam_gradients([1 / 9, 0.0], [1.0, 0.5], 0.2, 1.0, 2)[:, 0].round(4)
+    array([ 0.1111, -0.1111,  0.1111])
+    """
+    from samlib.steps import run_sam
+
+    lams = as_eigenvalues(lams)
+    v0 = as_points(v0, name="v0", d=lams.size)
+
+    def grad(w):  # ∇ℓ(w) = Λw
+        return lams * w
+
+    return lams * run_sam(grad, v0 / lams, eta, rho, n_steps)
+
+
+def gamma1_sphere_direction(lams, eta, rho, seed, *, tries: int = 1000):
+    """A unit vector u such that SAM's step from ``v0 = γ1 u`` sets ``v_{1,1}`` to
+    exactly 0 in floating point (the event that Lemma 7 shows to be rare).
+
+    On the sphere ``‖v‖ = γ1`` the first component's factor ``(1 - ηλ1)(‖v‖ - γ1)``
+    vanishes, but in floating point ``‖γ1 u‖`` is γ1 only up to rounding. This
+    draws ``tries`` random directions (from ``seed``) and returns the first for
+    which one step of :func:`sam_gradients` gives an exact zero.
+
+    Raises
+    ------
+    ValueError
+        If none of ``tries`` directions does.
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 7")
+    u, _ = _directions(tries, lams.size, seed)
+    # one batched step: each row gives the bits it would give alone (samlib.run_sam)
+    exact = np.flatnonzero(
+        sam_gradients(c.gamma[0] * u, lams, eta, rho, 1)[1, :, 0] == 0
+    )
+    if exact.size == 0:
+        raise ValueError(f"no direction out of {len(u)} gives an exact zero")
+    return u[exact[0]]
+
+
+def sample_shell(n, d, r_min, r_max, seed):
+    """``n`` points uniform in the shell ``r_min ≤ ‖v‖ ≤ r_max`` of ``R^d``.
+
+    A Gaussian direction times the radius ``(r_min^d + U (r_max^d - r_min^d))^{1/d}``
+    with ``U`` uniform on [0, 1] (the radius's distribution function is
+    ``(r^d - r_min^d)/(r_max^d - r_min^d)``). Its density is
+    ``Γ(d/2 + 1)/(π^{d/2}(r_max^d - r_min^d))`` on the shell.
+
+    Parameters
+    ----------
+    n, d : int
+    r_min, r_max : float
+        ``0 ≤ r_min < r_max``.
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (n, d)
+    """
+    r_min = as_scalar(r_min, "r_min", nonneg=True)
+    r_max = as_scalar(r_max, "r_max", positive=True)
+    if not r_min < r_max:
+        raise ValueError(f"the shell needs r_min < r_max, got {r_min} ≥ {r_max}")
+    g, rng = _directions(n, d, seed)
+    d = g.shape[1]
+    u = rng.random((len(g), 1))
+    return g * (r_min**d + u * (r_max**d - r_min**d)) ** (1 / d)
+
+
+def shell_density(v, r_min, r_max):
+    """The density of the uniform distribution on ``r_min ≤ ‖v‖ ≤ r_max``
+    (:func:`sample_shell`): ``Γ(d/2 + 1)/(π^{d/2}(r_max^d - r_min^d))`` inside the
+    shell, 0 outside.
+
+    Examples
+    --------
+    >>> shell_density([[0.5, 0.0], [2.0, 0.0]], 0.0, 1.0).round(6)  # 1/π inside
+    array([0.31831, 0.     ])
+    """
+    v = as_points(v, name="v")
+    r_min = as_scalar(r_min, "r_min", nonneg=True)
+    r_max = as_scalar(r_max, "r_max", positive=True)
+    if not r_min < r_max:
+        raise ValueError(f"the shell needs r_min < r_max, got {r_min} ≥ {r_max}")
+    d = v.shape[-1]
+    log_volume = (d / 2) * math.log(math.pi) - math.lgamma(d / 2 + 1)
+    volume = math.exp(log_volume) * (r_max**d - r_min**d)
+    r = np.linalg.norm(v, axis=-1)
+    return float_or_array(((r >= r_min) & (r <= r_max)) / volume)
+
+
+def _lemma7_gh(lams, eta, rho):
+    """Checked ``(lams, γ, g, h)`` of the map f (Lemma 7's standing assumption)."""
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 7")
+    g = 1 - eta * lams
+    return lams, c.gamma, g, g * c.gamma
+
+
+def lemma7_epsilon(lams, eta, rho) -> float:
+    """Lemma 7's margin ``ε = ηλdγ1/(2 - ηλd)`` around the sphere ``‖v‖ = γ1``.
+
+    Chosen so that ``(1 - ηλd)(γ1 + ε) = γ1 - ε``: by eq. (5) a step from
+    ``‖v_t‖ < γ1 + ε`` (and ``≥ b``) lands at ``‖v_{t+1}‖ < γ1 - ε``, and from then
+    on the norm stays below ``γ1 - ε`` (it shrinks while ``≥ b`` and the ball
+    ``‖v‖ ≤ b`` is absorbing, with ``b < γ1 - ε``). So SAM can come near γ1 only at
+    steps that follow steps with ``‖v_t‖ ≥ γ1 + ε``, where f is applied.
+
+    Examples
+    --------
+    >>> round(lemma7_epsilon([1.0, 0.5], 0.2, 1.0), 6)  # 0.1 · 0.25 / 1.9
+    0.013158
+    """
+    lams, gamma, _, _ = _lemma7_gh(lams, eta, rho)
+    return _epsilon(float(eta) * lams[-1], gamma[0])
+
+
+def _epsilon(etalam_d, gamma1) -> float:
+    return float(etalam_d * gamma1 / (2 - etalam_d))
+
+
+def _radius(v, gamma1, where):
+    r = np.linalg.norm(v, axis=-1)
+    if not np.all(r > gamma1):
+        raise ValueError(
+            f"{where} is defined on ‖v‖ > γ1 = {gamma1:.6g} (Lemma 7's domain), got "
+            f"‖v‖ = {r.min():.6g}"
+        )
+    return r
+
+
+def lemma7_map(v, lams, eta, rho):
+    """Lemma 7's map ``f(v) = Gv - Hv/‖v‖``: one SAM step on ``‖v‖ > γ1``.
+
+    Component by component ``f(v)_i = (1 - ηλi)(‖v‖ - γi) v_i/‖v‖``, SAM's step in
+    the gradient coordinates (Section 4). The paper's display of f has ``+H``; its
+    next line, ``y = Gv - Hv̂``, and the recurrence have ``-H``, the correct sign.
+
+    Parameters
+    ----------
+    v : array_like, shape (..., d)
+        Points with ``‖v‖ > γ1``.
+    lams, eta, rho
+        ``λ1 ≥ ... ≥ λd > 0``, ``0 < η < 1/(2λ1)``, ρ > 0.
+    """
+    lams, gamma, g, h = _lemma7_gh(lams, eta, rho)
+    v = as_points(v, name="v", d=lams.size)
+    return _f(v, _radius(v, gamma[0], "f"), g, h)
+
+
+def _f(v, r, g, h):
+    """Lemma 7's map on checked points ``v`` of norms ``r``."""
+    return g * v - h * v / r[..., None]
+
+
+def lemma7_inverse(y, lams, eta, rho):
+    """The inverse of :func:`lemma7_map`: the ``v`` with ``‖v‖ > γ1`` and ``f(v) = y``.
+
+    Writing ``v = r v̂`` gives ``y = (rG - H)v̂`` with ``rG - H = diag(gi(r - γi))``
+    positive for ``r > γ1 ≥ γi``, so ``r`` solves ``φ(r) = Σ yi²/(gi(r - γi))² = 1``
+    and ``v = r(rG - H)⁻¹y``. On ``(γ1, ∞)`` φ decreases strictly from ``+∞`` (when
+    ``y1 ≠ 0``) to 0, so the root, and hence v, is unique: f is invertible there.
+    The root is found by Newton's method on ``φ(r)^{-1/2} - 1``, an increasing
+    concave function of r (a power mean with exponent -2), started from the lower
+    bound ``max(γ1 + |y1|/g1, ‖y‖/gd)`` of the root: the iterates increase to it.
+    The unknown is ``s = r - γ1``, so that ``r - γ1`` loses no digits when the root
+    is close to γ1 (small ``y1``).
+
+    Parameters
+    ----------
+    y : array_like, shape (..., d)
+        Points with ``y1 ≠ 0`` (every point of f's image but a null set).
+    lams, eta, rho
+        As in :func:`lemma7_map`.
+    """
+    lams, gamma, g, _ = _lemma7_gh(lams, eta, rho)
+    return _f_inverse(_image_points(y, lams.size), gamma, g)[0]
+
+
+def _image_points(y, d):
+    y = as_points(y, name="y", d=d)
+    if np.any(y[..., 0] == 0):
+        raise ValueError("Lemma 7's inverse map is computed for y1 ≠ 0")
+    return y
+
+
+def _f_inverse(y, gamma, g):
+    """``(f⁻¹(y), s = ‖f⁻¹(y)‖ - γ1)`` for checked points ``y`` (``y1 ≠ 0``)."""
+    y2, gap = y**2, gamma[0] - gamma  # gap ≥ 0: r - γi = s + (γ1 - γi), s = r - γ1
+    s = np.maximum(np.abs(y[..., 0]) / g[0], np.sqrt(y2.sum(-1)) / g[-1] - gamma[0])
+    for _ in range(200):  # Newton in s = r - γ1 > 0, free of cancellation near γ1
+        q = g * (s[..., None] + gap)
+        phi = np.sum(y2 / q**2, axis=-1)
+        slope = np.sum(y2 * g / q**3, axis=-1)  # -φ'/2
+        step = np.maximum((phi**1.5 - phi) / slope, 0.0)
+        s = s + step
+        if np.all(step <= 4e-16 * s):
+            break
+    r = gamma[0] + s
+    return r[..., None] * y / (g * (s[..., None] + gap)), s
+
+
+def lemma7_jacobian_det(v, lams, eta, rho):
+    """``det ∇f(v)`` in closed form, for Lemma 7's map f.
+
+    ``∇f(v) = diag(gi - hi/r) + Hvvᵀ/r³`` with ``r = ‖v‖``, a diagonal matrix plus a
+    rank-one one, so ``det(D + abᵀ) = det D (1 + bᵀD⁻¹a)`` gives
+
+    ``det ∇f(v) = Π_i gi(1 - γi/r) · Σ_k v̂k² r/(r - γk)``, ``v̂ = v/r``,
+
+    and ``det ∇f⁻¹(f(v)) = 1/det ∇f(v)``. The sum is at least 1, so
+    ``|det ∇f⁻¹| ≤ 1/Π_i(gi - hi/r)``.
+
+    Parameters
+    ----------
+    v : array_like, shape (..., d)
+        Points with ``‖v‖ > γ1``.
+    lams, eta, rho
+        As in :func:`lemma7_map`.
+    """
+    lams, gamma, g, _ = _lemma7_gh(lams, eta, rho)
+    v = as_points(v, name="v", d=lams.size)
+    r = _radius(v, gamma[0], "∇f")[..., None]
+    diagonal = np.prod(g * (1 - gamma / r), axis=-1)
+    return diagonal * np.sum((v / r) ** 2 * r / (r - gamma), axis=-1)
+
+
+def lemma7_inverse_jacobian_det(y, lams, eta, rho, *, corrected=True):
+    """Eq. (6): ``det ∇f⁻¹(y)`` for Lemma 7's map f.
+
+    With ``r = ‖f⁻¹(y)‖``, ``qi = r gi - hi = gi(r - γi)`` and
+    ``S = Σ_k yk² gk/qk³``, differentiating ``Σ_i yi²/qi² = 1`` gives
+    ``∂r/∂yj = (yj/qj²)/S``, and ``vi = yi/(gi - hi/r)`` gives
+    ``∂vi/∂yj = δij/(gi - hi/r) - (yi hi/qi²) ∂r/∂yj``. The matrix-determinant lemma
+    then gives
+
+    ``det ∇f⁻¹(y) = (1 - X)/Π_i(gi - hi/r)``, ``X = Σ_i yi² hi/(r qi³ S)``,
+
+    and since ``Σ_i yi²/qi² = 1``, ``1 - X = 1/(rS)`` (computed in that form).
+
+    The paper's eq. (6) prints the numerator as
+    ``1 + Σ_i 2yi²hi/((gi - hi/r) r² qi² Σ_k yk²gk/(2qk³))``, which is ``1 + 4X``
+    (``corrected=False``): a plus sign where the derivative of ``1/(gi - hi/r)`` in
+    r gives a minus, and factors 2 that do not cancel. As ``0 ≤ X < 1`` the printed
+    value exceeds the true one, so the bounds the paper derives from it still bound
+    the true determinant.
+
+    Parameters
+    ----------
+    y : array_like, shape (..., d)
+        Points of f's image with ``y1 ≠ 0``.
+    lams, eta, rho
+        As in :func:`lemma7_map`.
+    corrected : bool
+        The determinant (True, default) or eq. (6) as printed.
+    """
+    lams, gamma, g, h = _lemma7_gh(lams, eta, rho)
+    return _inverse_det(_image_points(y, lams.size), gamma, g, h, corrected)
+
+
+def _inverse_det(y, gamma, g, h, corrected):
+    """Eq. (6), corrected or as printed, at checked points ``y``."""
+    s = _f_inverse(y, gamma, g)[1][..., None]
+    r, q = gamma[0] + s, g * (s + gamma[0] - gamma)  # q = g(r - γ), no cancellation
+    S = np.sum(y**2 * g / q**3, axis=-1)
+    diagonal = np.prod(q / r, axis=-1)
+    if corrected:
+        return 1 / (r[..., 0] * S * diagonal)
+    X = np.sum(y**2 * h / (r * q**3), axis=-1) / S
+    return (1 + 4 * X) / diagonal
+
+
+#: The lines of the paper's chain of bounds on ``|det ∇f⁻¹|`` (proof of Lemma 7),
+#: in order, as :func:`lemma7_density_growth_chain` evaluates them (B = ηλd/6).
+LEMMA7_CHAIN = (
+    r"$\lvert\det\nabla f^{-1}\rvert$",
+    r"eq. (6) as printed",
+    r"$\frac{1}{B^d} + \frac{2\lVert y\rVert^2 (1-\eta\lambda_1)\gamma_1}"
+    r"{B^{d+3} r^4 \sum_k y_k^2 g_k/(2(rg_k-h_k)^3)}$",
+    r"$\frac{1}{B^d} + \frac{2}{B^{d+3}\gamma_1^3 \min_k g_k/(2(rg_k-h_k)^3)}$",
+    r"$\frac{1}{B^d} + \frac{4r^3(1-\eta\lambda_d)^3}"
+    r"{B^{d+3}\gamma_1^3(1-\eta\lambda_1)}$",
+    r"$\frac{1}{B^d} + \frac{8R^3}{B^{d+3}\gamma_1^3}$",
+    r"$\frac{9R^3}{B^{d+3}\gamma_1^3}$",
+)
+
+
+def lemma7_density_growth_chain(v, lams, eta, rho, R):
+    """Each line of the paper's bound on ``|det ∇f⁻¹(y)|``, at ``y = f(v)``.
+
+    On ``γ1 + ε ≤ r = ‖v‖ ≤ R``, ``|gi - hi/r| ≥ (1 - ηλ1)ηλd/2 ≥ ηλd/6 = B``, and
+    the proof of Lemma 7 bounds eq. (6) as printed by the lines of
+    :data:`LEMMA7_CHAIN`, ending with ``9R³/(B^{d+3}γ1³)``, the factor by which
+    the density of ``v_t`` can grow in one step. Returned in that order, after the
+    true ``|det ∇f⁻¹(y)|`` (:func:`lemma7_inverse_jacobian_det`), so that every
+    inequality of the chain is a comparison of consecutive rows.
+
+    Parameters
+    ----------
+    v : array_like, shape (..., d)
+        Points with ``γ1 + ε ≤ ‖v‖ ≤ R`` (ε of :func:`lemma7_epsilon`).
+    lams, eta, rho
+        As in :func:`lemma7_map`.
+    R : float
+        The bound ``‖v0‖ ≤ R`` of Lemma 7 (the norm only decreases before ``f``
+        stops applying).
+
+    Returns
+    -------
+    ndarray, shape (7, ...)
+    """
+    lams, gamma, g, h = _lemma7_gh(lams, eta, rho)
+    R = as_scalar(R, "R", positive=True)
+    v = as_points(v, name="v", d=lams.size)
+    eps = _epsilon(eta * lams[-1], gamma[0])
+    r = np.linalg.norm(v, axis=-1)
+    if not (np.all(r >= (gamma[0] + eps) * (1 - 1e-12)) and np.all(r <= R)):
+        raise ValueError(
+            f"the chain holds on γ1 + ε = {gamma[0] + eps:.6g} ≤ ‖v‖ ≤ R = {R:.6g}"
+        )
+    d, B, g1 = lams.size, eta * lams[-1] / 6, gamma[0]
+    y = _f(v, r, g, h)
+    q = g * (r[..., None] - gamma)
+    c = g / (2 * q**3)  # the paper's gk/(2(rgk - hk)³)
+    base = 1 / B**d
+    lines = [
+        np.abs(_inverse_det(y, gamma, g, h, True)),
+        _inverse_det(y, gamma, g, h, False),
+        base
+        + np.sum(y**2, -1) * 2 * h[0] / (B ** (d + 3) * r**4 * np.sum(y**2 * c, -1)),
+        base + 2 / (B ** (d + 3) * g1**3 * c.min(axis=-1)),
+        base + 4 * r**3 * g[-1] ** 3 / (B ** (d + 3) * g1**3 * g[0]),
+        np.full_like(r, base + 8 * R**3 / (B ** (d + 3) * g1**3)),
+        np.full_like(r, 9 * R**3 / (B ** (d + 3) * g1**3)),
+    ]
+    return np.stack(lines)
 
 
 # --------------------------------------------------------------------- Lemma 11
