@@ -301,6 +301,12 @@ class StudyResult:
         ]  # fmt: skip
         return one_hot(np.stack(labels))
 
+    def interval(self, metric: str, noise, method: int, **kwargs):
+        """Mean and half-width of the 95 % t-interval (:func:`t_interval`) of
+        ``metric`` over the seeds of one noise level and method."""
+        values = self.table[metric][self.select(noise=noise, method=method)]
+        return t_interval(values, **kwargs)
+
     def sam_method(self, rho) -> int:
         """The index of the study's SAM method (normalised, full batch) of radius ρ."""
         for m, method in enumerate(self.study.methods):
@@ -578,9 +584,9 @@ def bootstrap_interval(
 
 
 def group_interval(result: StudyResult, metric: str, noise, method: int, **kwargs):
-    """Mean and t-interval half-width of ``metric`` over the seeds of one group."""
-    return t_interval(result.table[metric][result.select(noise=noise, method=method)],
-                      **kwargs)  # fmt: skip
+    """Mean and t-interval half-width of ``metric`` over the seeds of one group
+    (:meth:`StudyResult.interval`)."""
+    return result.interval(metric, noise, method, **kwargs)
 
 
 def paired_difference(

@@ -127,3 +127,98 @@ def plot_ascent(ax, w, grad, rho, *, color=None, show_ball=True):
         ball = Circle(w, rho, fill=False, linestyle="--", color=color, linewidth=1)
         ax.add_patch(ball)
     return arrow, ball
+
+
+# ----------------------------------------------------------------- Chapter 7's figures
+# Drawings that Chapter 7's explorers and figures share, each on a given ``ax``.
+
+
+def plot_valley(ax, objective, xlim=(0.0, 3.4), ylim=(0.0, 2.0)):
+    """The valley of minima ``xy = 1`` of ``½(xy - 1)²`` on its contours (Chapter 7).
+
+    Draws the contours of ``objective`` (the product loss), the valley as a dashed
+    curve and its flattest point ``(1, 1)`` as a cross, with axis labels; returns the
+    valley's ``Line2D``.
+    """
+    plot_contours(ax, objective.value, xlim, ylim, levels=np.geomspace(1e-3, 2, 12))
+    x = np.linspace(1 / ylim[1], xlim[1], 100)
+    (valley,) = ax.plot(
+        x, 1 / x, "--", color=PALETTE["neutral"], lw=1, label="$xy = 1$"
+    )
+    ax.plot(1, 1, "x", color=PALETTE["accent"], ms=9, mew=2)
+    ax.set(xlabel="$x$", ylabel="$y$")
+    return valley
+
+
+def plot_orbit_amplitudes(ax, betas, periods, amp1, amp2, cycle):
+    """Where runs of SAM with momentum end: each run's final amplitude against β.
+
+    ``periods``, ``amp1`` and ``amp2`` have shape ``(runs, len(betas))``: the period of
+    each final orbit (:func:`samlib.variants.orbit_periods`, 0 for none) and its
+    amplitudes along ``e1`` and ``e2``. Runs are coloured by period; runs whose orbit
+    lies along ``e2`` (``amp2 > 1e-3``) are crosses at their ``e2`` amplitude; the
+    2-cycle amplitude ``cycle`` (one per β) is the dashed curve (Chapter 7.3).
+    """
+    B = np.broadcast_to(betas, periods.shape)
+    along_e2 = amp2 > 1e-3
+    for p in np.unique(periods[~along_e2]):
+        sel = (periods == p) & ~along_e2
+        name = f"period {p}" if p else "no period ≤ 24"
+        ax.plot(B[sel], amp1[sel], "o", ms=4, alpha=0.6, label=name)
+    ax.plot(B[along_e2], amp2[along_e2], "x", color=PALETTE["neutral"], ms=6,
+            label="orbit along $e_2$")  # fmt: skip
+    ax.plot(betas, cycle, "--", color="black", lw=1.2, label=r"2-cycle $c_\beta$")
+    ax.set(xlabel="momentum β", ylabel="amplitude of the final orbit", yscale="log")
+
+
+def plot_separable_data(ax, X, labels, u_star):
+    """Two classes of points in the plane, the max-margin direction ``u*`` as an
+    arrow and the separating line through 0 perpendicular to it (Chapter 7.4)."""
+    for label, marker in [(1, "o"), (-1, "s")]:
+        ax.plot(*X[labels == label].T, marker, label=f"$y = {label:+d}$")
+    ax.axline((0, 0), (-u_star[1], u_star[0]), color=PALETTE["neutral"], lw=1)
+    arrow = {"arrowstyle": "->", "color": PALETTE["neutral"], "lw": 1.5}
+    ax.annotate("", xy=1.5 * u_star, xytext=(0, 0), arrowprops=arrow)
+    ax.text(*(1.6 * u_star), r"$u^\star$")
+    ax.set(aspect="equal", xlabel="$x_1$", ylabel="$x_2$")
+
+
+#: Colours of the six methods of the generalisation study (Chapter 7.8): GD green,
+#: SAM in blues from the smallest radius to the largest, USAM purple, SGD vermillion.
+STUDY_COLOURS = (
+    PALETTE["gd"],
+    PALETTE["sky"],
+    PALETTE["sam"],
+    "#003f66",
+    PALETTE["usam"],
+    PALETTE["accent"],
+)
+
+
+def plot_study_flatness(ax, result, noise, metric, colours=STUDY_COLOURS):
+    """Test accuracy (%) against a flatness ``metric`` at the end of training.
+
+    One dot per run of a :class:`samlib.generalisation.StudyResult` at the label
+    noise ``noise``, and per method a square at the means with bars for the 95 %
+    t-intervals of both (:meth:`~samlib.generalisation.StudyResult.interval`),
+    labelled with the method's name (Chapter 7.8).
+    """
+    for m, method in enumerate(result.study.methods):
+        runs = result.select(noise=noise, method=m)
+        x, y = result.table[metric][runs], 100 * result.table["test_accuracy"][runs]
+        ax.plot(x, y, "o", ms=3.5, alpha=0.45, color=colours[m])
+        (mx, hx), (my, hy) = (
+            result.interval(key, noise, m) for key in (metric, "test_accuracy")
+        )
+        ax.errorbar(mx, 100 * my, xerr=hx, yerr=100 * hy, fmt="s", ms=6, capsize=2,
+                    color=colours[m], label=method.name)  # fmt: skip
+    ax.set_ylabel("test accuracy (%)")
+
+
+def plot_study_curves(ax, result, noise, colours=STUDY_COLOURS):
+    """Each method's mean test accuracy (%) over its seeds along training, from the
+    first checkpoint on, at the label noise ``noise`` (Chapter 7.8)."""
+    for m, method in enumerate(result.study.methods):
+        runs = result.select(noise=noise, method=m)
+        accuracy = 100 * result.curves["test_accuracy"][1:, runs].mean(axis=1)
+        ax.plot(result.steps[1:], accuracy, color=colours[m], lw=1.8, label=method.name)
