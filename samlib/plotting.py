@@ -248,6 +248,18 @@ def _empty_lines(ax, styles, **common):
     ]
 
 
+def _log_steps(ax, n_steps, ylim, ylabel, **more):
+    """A logarithmic step axis from 1 to ``n_steps``."""
+    ax.set(
+        xscale="log",
+        xlim=(1, n_steps),
+        ylim=ylim,
+        xlabel="step $t$",
+        ylabel=ylabel,
+        **more,
+    )
+
+
 def draw_valley_runs(fig, objective, n_steps: int = 1500):
     """The layout of Chapter 7.1's explorer, SAM and USAM on the valley ``xy = 1``.
 
@@ -259,20 +271,11 @@ def draw_valley_runs(fig, objective, n_steps: int = 1500):
     left, right = fig.subplots(1, 2)
     plot_valley(left, objective)
     left.set_title("(a) the paths")
+    above = {"zorder": 3}  # above the axes and the legend: an update redraws them only
     paths = _empty_lines(
-        left,
-        [("o-", PALETTE["sam"], None), ("o-", PALETTE["usam"], None)],
-        ms=1,
-        lw=0.3,
+        left, [("-", PALETTE["sam"], None), ("-", PALETTE["usam"], None)], lw=0.4
     )
-    right.set(
-        xscale="log",
-        xlim=(1, n_steps),
-        ylim=(0, 15),
-        xlabel="step $t$",
-        ylabel="curvature",
-        title="(b) sharpness and edges",
-    )
+    _log_steps(right, n_steps, (0, 15), "curvature", title="(b) sharpness and edges")
     curves = _empty_lines(
         right,
         [
@@ -282,8 +285,9 @@ def draw_valley_runs(fig, objective, n_steps: int = 1500):
             (":", PALETTE["usam"], "USAM's edge"),
             ("-", PALETTE["gd"], r"$2/\eta$"),
         ],
+        **above,
     )
-    right.legend(loc="center right", ncols=2)
+    right.legend(loc="upper right", bbox_to_anchor=(1, 0.86), ncols=2).set_zorder(2.9)
     return paths, curves
 
 
@@ -315,13 +319,7 @@ def draw_valley_path(fig, objective, n_steps: int):
     plot_valley(left, objective)
     (path,) = left.plot([], [], "o-", ms=1, lw=0.3, color=PALETTE["sam"])
     (sharpness,) = right.plot([], [], color=PALETTE["sam"])
-    right.set(
-        xscale="log",
-        xlim=(1, n_steps),
-        ylim=(0, 10),
-        xlabel="step $t$",
-        ylabel="sharpness (bounce average)",
-    )
+    _log_steps(right, n_steps, (0, 10), "sharpness (bounce average)")
     return path, sharpness
 
 

@@ -232,3 +232,20 @@ def test_bounce_statistics_of_a_bounce_along_the_top_eigenvector():
     # a path that goes straight on does not bounce
     straight = bounce_statistics(lambda th: H, np.outer(np.arange(30), [1, 0, 0]), 10)
     assert straight.flip_rate == 0.0 and straight.mean_cosine == pytest.approx(1.0)
+
+
+def test_bounce_statistics_follow_the_top_eigenvector_continuously():
+    from samlib.network import bounce_statistics
+
+    def hessian(theta):  # diag(3, 1) turned by an angle that grows along the path
+        phi = 0.3 + 2.5 * theta[1] / 6
+        R = np.array([[np.cos(phi), -np.sin(phi)], [np.sin(phi), np.cos(phi)]])
+        return R @ np.diag([3.0, 1.0]) @ R.T
+
+    path = np.stack([np.zeros(61), np.linspace(0, 6, 61)], axis=-1)  # straight on
+    signs = [np.sign(np.linalg.eigh(hessian(t))[1][1, -1]) for t in path[:-1]]
+    assert len(set(signs)) == 2  # numpy's eigenvector changes sign on the way ...
+    bounce = bounce_statistics(hessian, path, window=60)
+    assert bounce.flip_rate == 0.0  # ... the one followed continuously does not
+    phi = 0.3 + 2.5 * path[:-1, 1] / 6
+    np.testing.assert_allclose(np.abs(bounce.components), 0.1 * np.sin(phi), rtol=1e-12)
