@@ -29,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from samlib._validation import as_count
+from samlib._validation import as_count, sign_fixed
 from samlib.network import (
     BLOCK_ELEMENTS,
     TwoLayerNet,
-    lanczos_top_eigenpair,
+    hutchinson_trace,
     train_networks,
 )
 from samlib.tables import markdown_table
@@ -158,11 +158,7 @@ def digits_split(per_class: int, n_components: int, seed) -> DigitsSplit:
     test = np.setdiff1d(np.arange(labels.size), train)
     mean = images[train].mean(axis=0)
     _, singular, directions = np.linalg.svd(images[train] - mean, full_matrices=False)
-    directions = directions[:n_components]
-    top = np.take_along_axis(
-        directions, np.argmax(np.abs(directions), axis=1)[:, None], axis=1
-    )
-    directions = directions * np.sign(top)
+    directions = sign_fixed(directions[:n_components])
     coords_train = (images[train] - mean) @ directions.T
     scale = coords_train.std(axis=0)
     return DigitsSplit(
@@ -305,6 +301,52 @@ class StudyResult:
         ]  # fmt: skip
         return one_hot(np.stack(labels))
 
+    def interval(self, metric: str, noise, method: int, **kwargs):
+        """Mean and half-width of the 95 % t-interval (:func:`t_interval`) of
+        ``metric`` over the seeds of one noise level and method."""
+        values = self.table[metric][self.select(noise=noise, method=method)]
+        return t_interval(values, **kwargs)
+
+    def sam_method(self, rho) -> int:
+        """The index of the study's SAM method (normalised, full batch) of radius ρ."""
+        for m, method in enumerate(self.study.methods):
+            sam = method.normalised and method.batch_size is None and method.rho > 0
+            if sam and np.isclose(method.rho, rho, rtol=1e-9, atol=0):
+                return m
+        raise ValueError(f"the study has no SAM run with ρ = {rho:.3g}")
+
+    def trace_estimate(self, runs, when: str = "end", *, n_samples=200, seed=0):
+        """Hutchinson's estimate of the trace of the Hessian, against the closed form.
+
+        At the start (``when="start"``, the initial parameters) or the end of the
+        given runs, the trace of the Hessian of each run's training loss is
+        estimated from ``n_samples`` Hessian-vector products
+        (:func:`samlib.network.hutchinson_trace`), independently of the closed form
+        of :meth:`samlib.network.TwoLayerNet.hessian_diagonal` that the study
+        recorded.
+
+        Returns
+        -------
+        estimate, stderr, recorded : ndarray, shape (len(runs),)
+        """
+        runs = np.atleast_1d(runs)
+        net, X, Y = self.network, self.split.X_train, self.training_targets(runs)
+        if when == "start":
+            theta = np.stack([net.init(int(s)) for s in self.table["seed"][runs]])
+            recorded = self.curves["trace"][0, runs]
+        elif when == "end":
+            theta, recorded = self.theta[runs], self.table["trace"][runs]
+        else:
+            raise ValueError(f"when must be 'start' or 'end', got {when!r}")
+        estimate, stderr = hutchinson_trace(
+            lambda V: net.hvp(theta, X, Y, V),
+            net.n_params,
+            n_samples=n_samples,
+            batch_shape=(len(runs),),
+            seed=seed,
+        )
+        return estimate, stderr, recorded
+
 
 def _accuracy(net, theta, X, labels):
     """The fraction of ``argmax f(x_i) = labels_i``, per run: ``theta`` is (runs, P).
@@ -382,10 +424,7 @@ def run_study(study: Study = Study()) -> StudyResult:
         return np.stack([loss, net.hessian_diagonal(th, X, Yb).sum(axis=-1)])
 
     def top_eigenvalue(th, Yb):
-        return lanczos_top_eigenpair(
-            lambda V: net.hvp(th, X, Yb, V), net.n_params,
-            n_iter=study.lanczos_steps, batch_shape=(th.shape[0],),
-        )[0]  # fmt: skip
+        return net.sharpness(th, X, Yb, n_iter=study.lanczos_steps)
 
     n = X.shape[0]
     curve = np.stack([_in_blocks(measures, net, n, th, Y) for th in theta])
@@ -545,9 +584,9 @@ def bootstrap_interval(
 
 
 def group_interval(result: StudyResult, metric: str, noise, method: int, **kwargs):
-    """Mean and t-interval half-width of ``metric`` over the seeds of one group."""
-    return t_interval(result.table[metric][result.select(noise=noise, method=method)],
-                      **kwargs)  # fmt: skip
+    """Mean and t-interval half-width of ``metric`` over the seeds of one group
+    (:meth:`StudyResult.interval`)."""
+    return result.interval(metric, noise, method, **kwargs)
 
 
 def paired_difference(

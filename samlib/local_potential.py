@@ -16,8 +16,11 @@ Chapter 7.9 builds that J and looks at both halves numerically:
 * :func:`saddle_escape_factor`: the growth factor per step of gradient descent on J
   away from a saddle ``±(βi/λi) e_i``, from Proposition 8's Hessian, and
   :func:`escape_time`, the (interpolated) step at which a path leaves a ball;
-* :func:`rotated_objective` and :func:`noisy_gradient`, to break the symmetry that
-  keeps a start on a saddle there, by rounding or by gradient noise.
+* :func:`noisy_gradient` (and :func:`samlib.objectives.rotated_objective`), to break
+  the symmetry that keeps a start on a saddle there, by gradient noise (or rounding);
+* the experiments of Chapter 7.9 as functions: :func:`worst_discrepancy` (the rate
+  of the local Lemma 10), :func:`saddle_paths` (SAM against gradient descent on J
+  from a nudged saddle) and :func:`turned_saddle_escapes` (rounding at a saddle).
 """
 
 from __future__ import annotations
@@ -36,7 +39,16 @@ from samlib import (
     sam_step,
     sign_flip,
 )
-from samlib._validation import as_eigenvalues, as_param, as_points, as_rng
+from samlib._validation import (
+    as_count,
+    as_eigenvalues,
+    as_param,
+    as_points,
+    as_rng,
+    float_or_array,
+    sign_fixed,
+)
+from samlib.objectives import as_objective
 
 __all__ = [
     "LocalQuadratic",
@@ -48,19 +60,13 @@ __all__ = [
     "noisy_escape_time_prediction",
     "noisy_gradient",
     "predicted_cycle_offset",
-    "rotated_objective",
     "saddle_escape_factor",
     "saddle_noise_scale",
+    "saddle_paths",
     "sam_in_local_coordinates",
+    "turned_saddle_escapes",
+    "worst_discrepancy",
 ]
-
-
-def _objective(objective):
-    if not isinstance(objective, Objective):
-        raise TypeError(
-            f"objective must be a samlib.Objective, got {type(objective).__name__}"
-        )
-    return objective
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,7 @@ def local_quadratic(objective: Objective, w_star, *, tol: float = 1e-9):
     >>> model.lams.tolist(), model.V.tolist()
     ([2.0, 1.0], [[1.0, 0.0], [0.0, 1.0]])
     """
-    objective = _objective(objective)
+    objective = as_objective(objective)
     w_star = as_points(w_star, name="w_star")
     if w_star.ndim != 1:
         raise ValueError(f"w_star must be one point (d,), got shape {w_star.shape}")
@@ -143,8 +149,7 @@ def local_quadratic(objective: Objective, w_star, *, tol: float = 1e-9):
             "the Hessian at w_star must be positive definite (a strict minimum), "
             f"got smallest eigenvalue {lams[-1]:.3g}"
         )
-    top = np.take_along_axis(V, np.argmax(np.abs(V), axis=0)[None, :], axis=0)
-    return LocalQuadratic(w_star=w_star.copy(), lams=lams, V=V * np.sign(top))
+    return LocalQuadratic(w_star=w_star.copy(), lams=lams, V=sign_fixed(V.T).T)
 
 
 def lemma10_discrepancy(objective: Objective, model: LocalQuadratic, w, eta, rho):
@@ -155,7 +160,7 @@ def lemma10_discrepancy(objective: Objective, model: LocalQuadratic, w, eta, rho
     ``u_t = (-1)^t w_t`` and the oddness of ∇J); the function returns
     ``Vᵀ(SAM(w) - w*) + (x - ηρ∇J(x))``, of shape ``(..., d)``.
     """
-    objective = _objective(objective)
+    objective = as_objective(objective)
     x = model.to_local(w)
     sam = model.to_local(sam_step(model.from_local(x), objective.grad, eta, rho))
     return sam + J_gd_step(x, model.lams, eta, rho)
@@ -193,7 +198,7 @@ def sam_in_local_coordinates(
     -------
     ndarray, shape (n_steps + 1, ..., d)
     """
-    objective = _objective(objective)
+    objective = as_objective(objective)
     grad = objective.grad if grad is None else grad
     path = run_sam(grad, model.from_local(u0), eta, rho, n_steps)
     return sign_flip(model.to_local(path))
@@ -217,7 +222,7 @@ def leading_discrepancy(objective: Objective, model: LocalQuadratic, w, eta, rho
     returned in local coordinates. Both terms are ``O(η(‖y‖ + ρ)²)``; if
     ``T = 0`` (an even loss, like Section 6's) the discrepancy is ``O(η(‖y‖ + ρ)³)``.
     """
-    objective = _objective(objective)
+    objective = as_objective(objective)
     if objective.d3 is None:
         raise ValueError("leading_discrepancy needs the third derivative objective.d3")
     eta = as_param(eta, "eta", positive=True)
@@ -388,40 +393,6 @@ def escape_time(distances, radius):
     return float(t) if np.ndim(t) == 0 else t
 
 
-def rotated_objective(objective: Objective, Q) -> Objective:
-    """``ℓ_Q(w) = ℓ(Qᵀw)`` for an orthogonal ``Q``: the same loss, turned by ``Q``.
-
-    Its derivatives are ``Q∇ℓ(Qᵀw)``, ``Q∇²ℓ(Qᵀw)Qᵀ`` and ``D³ℓ`` with every index
-    turned by ``Q``; a minimum ``w*`` of ℓ becomes ``Qw*``, and the Hessian's
-    eigenvectors ``Q e_i``. SAM is equivariant under rotations (``‖Qg‖ = ‖g‖``), so in
-    exact arithmetic SAM on ``ℓ_Q`` is SAM on ℓ turned by ``Q``; in floating point
-    the two differ by rounding.
-    """
-    objective = _objective(objective)
-    Q = np.asarray(Q, dtype=float)
-    d = Q.shape[0] if Q.ndim == 2 else 0
-    if Q.shape != (d, d) or d == 0 or not np.allclose(Q.T @ Q, np.eye(d), atol=1e-12):
-        raise ValueError(f"Q must be an orthogonal (d, d) matrix, got shape {Q.shape}")
-
-    def back(w):
-        return as_points(w, d=d) @ Q  # rows Qᵀw
-
-    def hess(w):
-        return Q @ np.asarray(objective.hess(back(w))) @ Q.T
-
-    def d3(w):
-        T = np.asarray(objective.d3(back(w)))
-        return np.einsum("...abc,ia,jb,kc->...ijk", T, Q, Q, Q)
-
-    return Objective(
-        value=lambda w: objective.value(back(w)),
-        grad=lambda w: np.asarray(objective.grad(back(w))) @ Q.T,
-        hess=hess,
-        d3=None if objective.d3 is None else d3,
-        name=f"{objective.name}, rotated",
-    )
-
-
 def noisy_gradient(grad: Callable, sigma, seed) -> Callable:
     """A stochastic gradient oracle: ``w ↦ ∇ℓ(w) + σξ`` with fresh ``ξ ~ N(0, I)``.
 
@@ -440,3 +411,133 @@ def noisy_gradient(grad: Callable, sigma, seed) -> Callable:
         return g + sigma * rng.standard_normal(g.shape)
 
     return noisy
+
+
+# -- the experiments of Chapter 7.9, as functions -------------------------------------
+
+
+def _plane_directions(n: int, d: int) -> np.ndarray:
+    """``n`` unit vectors ``(n, d)`` in the plane of ``e1, e2``, angles 0.1 + 2πk/n."""
+    angles = 0.1 + 2 * np.pi * np.arange(n) / n
+    out = np.zeros((n, d))
+    out[:, 0], out[:, 1] = np.cos(angles), np.sin(angles)
+    return out
+
+
+def worst_discrepancy(
+    objective: Objective,
+    model: LocalQuadratic,
+    eta,
+    distance,
+    rho,
+    *,
+    n_directions: int = 36,
+    leading: bool = False,
+):
+    """The largest entry of :func:`lemma10_discrepancy` over directions of ``y``.
+
+    For each distance ``s`` (with its ρ; the two broadcast), one SAM step from
+    ``w* + s V u`` for ``n_directions`` unit vectors ``u`` of the plane of ``e1, e2``
+    (local coordinates), compared with the step of gradient descent on the local J;
+    the result is ``max_u ‖discrepancy‖_∞``. The local Lemma 10 of Chapter 7.9 bounds
+    it by ``O(η(s + ρ)²)``, ``O(η(s + ρ)³)`` when ``D³ℓ(w*) = 0``.
+
+    Parameters
+    ----------
+    objective : samlib.Objective
+    model : LocalQuadratic
+        The quadratic model of ``objective`` at ``w*`` (of dimension ≥ 2).
+    eta : float
+    distance, rho : float or array_like
+        ``‖w - w*‖ = s > 0`` and ρ ≥ 0, broadcast against each other.
+    n_directions : int
+    leading : bool
+        Take :func:`leading_discrepancy`, the leading term, instead.
+
+    Returns
+    -------
+    float or ndarray, the broadcast shape of ``distance`` and ``rho``
+    """
+    objective = as_objective(objective)
+    d = model.lams.size
+    if d < 2:
+        raise ValueError("worst_discrepancy needs a model of dimension d >= 2")
+    distance = as_param(distance, "distance", positive=True)
+    rho = as_param(rho, "rho", nonneg=True)
+    u = _plane_directions(as_count(n_directions, "n_directions", minimum=1), d)
+    s, r = np.broadcast_arrays(np.asarray(distance), np.asarray(rho))
+    step = leading_discrepancy if leading else lemma10_discrepancy
+    out = [
+        np.abs(step(objective, model, model.from_local(si * u), eta, ri)).max()
+        for si, ri in zip(s.ravel(), r.ravel(), strict=True)
+    ]
+    return float_or_array(np.reshape(out, s.shape))
+
+
+def saddle_paths(objective, model: LocalQuadratic, eta, rho, nudge, n_steps: int):
+    """SAM on ℓ and gradient descent on the local J from a nudged saddle of J.
+
+    Both start at ``(β2/λ2) e2 + nudge·e1`` (local coordinates): SAM's path is given
+    as Lemma 10's ``u_t`` (:func:`sam_in_local_coordinates`), and gradient descent on
+    J with step ηρ is the quadratic model's prediction for it (Lemma 10), so near
+    ``w*`` the two coincide (Chapter 7.9's explorer).
+
+    Returns
+    -------
+    sam, gd : ndarray, shape (n_steps + 1, d)
+    saddle : ndarray, shape (d,)
+        The saddle ``(β2/λ2) e2``.
+    """
+    objective = as_objective(objective)
+    n_steps = as_count(n_steps, "n_steps")
+    saddle = model.stationary_points(eta, rho)[2]
+    start = saddle + as_param(nudge, "nudge") * np.eye(model.lams.size)[0]
+    sam = sam_in_local_coordinates(objective, model, start, eta, rho, n_steps)
+    gd = [start]
+    for _ in range(n_steps):
+        gd.append(J_gd_step(gd[-1], model.lams, eta, rho))
+    return sam, np.array(gd), saddle
+
+
+def turned_saddle_escapes(objective, angles, eta, rho, n_steps: int, radius):
+    """SAM started exactly on the saddle of J of a turned 2-D loss: does it leave?
+
+    For each angle θ the loss is turned by θ
+    (:func:`samlib.objectives.rotated_objective`), its quadratic model at 0 is
+    computed again (its eigenvectors ``V``), and SAM starts at the turned saddle
+    ``V(β2/λ2)e2``, with ``β2/λ2`` from the loss as given. In exact arithmetic it
+    would stay there; in floating point the start and the gradients are rounded, and
+    the rounding errors grow like ``μᵗ`` (Chapter 7.9).
+
+    Parameters
+    ----------
+    objective : samlib.Objective
+        A 2-D loss with a strict minimum at 0.
+    angles : array_like
+    eta, rho : float
+    n_steps : int
+    radius : float
+        The escape radius around the saddle (local coordinates).
+
+    Returns
+    -------
+    escape : ndarray
+        The :func:`escape_time` of each start (``inf`` if it never left).
+    exact_cycle : ndarray of bool
+        Whether the computed iterates returned exactly to the start after two steps.
+    """
+    from samlib.objectives import rotated_objective
+
+    objective = as_objective(objective)
+    n_steps = as_count(n_steps, "n_steps", minimum=2)
+    saddle = local_quadratic(objective, [0.0, 0.0]).stationary_points(eta, rho)[2]
+    escape, exact = [], []
+    for theta in np.atleast_1d(as_param(angles, "angles")):
+        Q = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+        turned = rotated_objective(objective, Q)
+        model = local_quadratic(turned, [0.0, 0.0])
+        path = run_sam(turned.grad, model.from_local(saddle), eta, rho, n_steps)
+        u = sign_flip(model.to_local(path))
+        escape.append(escape_time(np.linalg.norm(u - saddle, axis=-1), radius))
+        exact.append(np.array_equal(path[2], path[0]))
+    return np.array(escape), np.array(exact)

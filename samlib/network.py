@@ -14,7 +14,10 @@ one numpy call).
   closed form, so the trace costs one forward pass) and ``objective``.
 * :func:`power_iteration` and :func:`lanczos_top_eigenpair`: the largest Hessian
   eigenvalue from Hessian-vector products only, as one does for networks too large for
-  a dense Hessian; :func:`hutchinson_trace`, the trace from Hessian-vector products.
+  a dense Hessian (:meth:`TwoLayerNet.sharpness`); :func:`hutchinson_trace`, the
+  trace from Hessian-vector products;
+* :func:`bounce_statistics`: how the last steps of a training run bounce across the
+  ravine of the top Hessian eigenvectors (Chapter 7.5).
 """
 
 from __future__ import annotations
@@ -37,8 +40,10 @@ from samlib.objectives import Objective
 from samlib.steps import normalize
 
 __all__ = [
+    "Bounce",
     "Training",
     "TwoLayerNet",
+    "bounce_statistics",
     "hutchinson_trace",
     "lanczos_top_eigenpair",
     "power_iteration",
@@ -326,6 +331,28 @@ class TwoLayerNet:
             np.broadcast_to(mean_a2[..., None, :], (*mean_a2.shape[:-1], k, h)),
             np.ones(k),
         )
+
+    def sharpness(self, theta, X, y, *, n_iter: int = 20, seed=0):
+        """λmax of the Hessian of the loss at θ (one or a batch), without forming it.
+
+        :func:`lanczos_top_eigenpair` with ``n_iter`` steps on exact Hessian-vector
+        products (:meth:`hvp`), one Lanczos process per θ of the batch, all from the
+        same random start (``seed``).
+
+        Returns
+        -------
+        float, or ndarray of the batch shape ``theta.shape[:-1]``
+        """
+        theta = self._theta(theta)
+        X, Y = self._data(X, y)
+        lam, _ = lanczos_top_eigenpair(
+            lambda V: self.hvp(theta, X, Y, V),
+            self.n_params,
+            n_iter=n_iter,
+            seed=seed,
+            batch_shape=theta.shape[:-1],
+        )
+        return lam
 
     def objective(self, X, y) -> Objective:
         """The training loss as an :class:`~samlib.Objective` of ``θ``.
@@ -813,3 +840,82 @@ def hutchinson_trace(
     trace = forms.mean(axis=0)
     stderr = forms.std(axis=0, ddof=1) / np.sqrt(n_samples)
     return (float(trace), float(stderr)) if not batch else (trace, stderr)
+
+
+# -- the bounce of a training run ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bounce:
+    """How the last steps ``Δ_t = θ_{t+1} - θ_t`` of a run bounce across a ravine.
+
+    Attributes
+    ----------
+    components : ndarray, shape (window,)
+        ``⟨Δ_t, v1⟩`` with ``v1`` the top Hessian eigenvector at ``θ_t``, its sign
+        chosen to agree with the previous step's ``v1``.
+    flip_rate : float
+        The fraction of consecutive components that change sign (1 for a bounce
+        along ``v1``).
+    mean_cosine : float
+        The mean cosine between consecutive steps (-1 for an exact bounce).
+    top2_share : float
+        The mean of ``‖P Δ_t‖/‖Δ_t‖``, ``P`` the projection on the span of the top
+        two eigenvectors.
+    mean_gap : float
+        The mean of ``λ1 - λ2`` at the ``θ_t``.
+    """
+
+    components: np.ndarray
+    flip_rate: float
+    mean_cosine: float
+    top2_share: float
+    mean_gap: float
+
+
+def bounce_statistics(hessian: Callable, path, window: int = 60) -> Bounce:
+    """The bounce of the last ``window`` steps of a path, in the Hessian's eigenbasis.
+
+    Near the edge of stability GD, and SAM at its own edge, bounce across a ravine:
+    consecutive steps are nearly opposite, along the top eigenvector of the Hessian
+    (Chapters 2 and 7.5). For each of the last ``window`` steps the dense Hessian at
+    its start is diagonalised (``hessian`` must be cheap enough for that).
+
+    Parameters
+    ----------
+    hessian : callable
+        ``θ -> ∇²L(θ)``, a dense symmetric ``(P, P)`` matrix.
+    path : array_like, shape (T, P)
+        The iterates, ``T ≥ window + 1``.
+    window : int
+        The number of last steps to look at, at least 2.
+    """
+    path = as_points(path, name="path")
+    window = as_count(window, "window", minimum=2)
+    if path.ndim != 2 or path.shape[0] < window + 1:
+        raise ValueError(
+            f"path must have shape (T, P) with T >= window + 1 = {window + 1}, "
+            f"got {path.shape}"
+        )
+    steps = np.diff(path[-window - 1 :], axis=0)
+    components, shares, gaps, previous = [], [], [], None
+    for theta, step in zip(path[-window - 1 : -1], steps, strict=True):
+        evals, evecs = np.linalg.eigh(np.asarray(hessian(theta), dtype=float))
+        v1 = evecs[:, -1]
+        if previous is not None and v1 @ previous < 0:
+            v1 = -v1
+        previous = v1
+        components.append(step @ v1)
+        shares.append(np.linalg.norm(evecs[:, -2:].T @ step) / np.linalg.norm(step))
+        gaps.append(evals[-1] - evals[-2])
+    components = np.array(components)
+    norms = np.linalg.norm(steps, axis=1)
+    cosines = np.sum(steps[1:] * steps[:-1], axis=1) / (norms[1:] * norms[:-1])
+    flips = np.sign(components[1:]) != np.sign(components[:-1])
+    return Bounce(
+        components=components,
+        flip_rate=float(np.mean(flips)),
+        mean_cosine=float(np.mean(cosines)),
+        top2_share=float(np.mean(shares)),
+        mean_gap=float(np.mean(gaps)),
+    )

@@ -11,6 +11,8 @@
 * :func:`cubic_objective`, ``½wᵀMw + T(w, w, w)/6``, whose third derivative is
   constant (Theorem 21's remainder, Chapter 5).
 * :func:`quadratic_objective`, ``½ wᵀΛw`` (Sections 3–4).
+* :func:`rotated_objective`, a loss turned by an orthogonal matrix, and
+  :func:`logistic_loss`, a loss minimised at infinity (Chapter 7).
 
 The losses built here check their points when called, and samlib's runners call
 their unchecked kernels on points checked once
@@ -21,7 +23,7 @@ Every two-dimensional loss takes one point ``(2,)`` or a batch ``(..., 2)``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,9 +32,11 @@ from samlib._validation import PointFunction, as_param, float_or_array
 __all__ = [
     "Objective",
     "cubic_objective",
+    "logistic_loss",
     "paper_objective",
     "product_loss",
     "quadratic_objective",
+    "rotated_objective",
     "sharpening_loss",
 ]
 
@@ -444,3 +448,102 @@ def manifold_loss() -> Objective:
         return T
 
     return _from_kernels(4, value, grad, hess, d3, "½ uᵀA(v)u")
+
+
+# ---------------------------------------------- Chapter 7: turned losses, logistic loss
+# The losses of the open problems (Chapters 7.4 and 7.9), kept together here.
+
+
+def rotated_objective(objective: Objective, Q) -> Objective:
+    """``ℓ_Q(w) = ℓ(Qᵀw)`` for an orthogonal ``Q``: the same loss, turned by ``Q``.
+
+    Its derivatives are ``Q∇ℓ(Qᵀw)``, ``Q∇²ℓ(Qᵀw)Qᵀ`` and ``D³ℓ`` with every index
+    turned by ``Q``; a minimum ``w*`` of ℓ becomes ``Qw*``, and the Hessian's
+    eigenvectors ``Q e_i``. SAM is equivariant under rotations (``‖Qg‖ = ‖g‖``), so in
+    exact arithmetic SAM on ``ℓ_Q`` is SAM on ℓ turned by ``Q``; in floating point
+    the two differ by rounding (Chapter 7.9).
+
+    Examples
+    --------
+    >>> turned = rotated_objective(paper_objective(), [[0.0, -1.0], [1.0, 0.0]])
+    >>> turned.hess([0.0, 0.0]).tolist()  # diag(2, 1) turned by a quarter turn
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
+    objective = as_objective(objective)
+    Q = np.asarray(Q, dtype=float)
+    d = Q.shape[0] if Q.ndim == 2 else 0
+    if Q.shape != (d, d) or d == 0 or not np.allclose(Q.T @ Q, np.eye(d), atol=1e-12):
+        raise ValueError(f"Q must be an orthogonal (d, d) matrix, got shape {Q.shape}")
+
+    def value(w):
+        return objective.value(w @ Q)  # rows Qᵀw
+
+    def grad(w):
+        return np.asarray(objective.grad(w @ Q)) @ Q.T
+
+    def hess(w):
+        return Q @ np.asarray(objective.hess(w @ Q)) @ Q.T
+
+    def d3(w):
+        T = np.asarray(objective.d3(w @ Q))
+        return np.einsum("...abc,ia,jb,kc->...ijk", T, Q, Q, Q)
+
+    turned = _from_kernels(d, value, grad, hess, d3, f"{objective.name}, rotated")
+    return turned if objective.d3 is not None else replace(turned, d3=None)
+
+
+def logistic_loss(X, y) -> Objective:
+    """The logistic loss of a linear classifier: ``(1/n) Σ log(1 + e^{-y_i⟨w, x_i⟩})``.
+
+    With ``z_i = y_i x_i`` and ``s_i = σ(-⟨w, z_i⟩)`` (σ the sigmoid, computed as
+    ``(1 - tanh(m/2))/2`` so that large margins neither overflow nor lose the small
+    values), ``∇L = -(1/n) Σ s_i z_i``, ``∇²L = (1/n) Σ s_i(1 - s_i) z_i z_iᵀ`` and
+    ``D³L = -(1/n) Σ s_i(1 - s_i)(1 - 2s_i) z_i ⊗ z_i ⊗ z_i``.
+    On separable data it has no minimum: it decreases to 0 along every separating
+    direction (Chapter 7.4).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        The inputs (no bias: add a constant column for one).
+    y : array_like, shape (n,)
+        Labels ±1.
+
+    Examples
+    --------
+    >>> loss = logistic_loss([[1.0, 0.0], [0.0, -1.0]], [1.0, -1.0])
+    >>> bool(np.isclose(loss.value([0.0, 0.0]), np.log(2)))
+    True
+    >>> loss.grad([0.0, 0.0]).tolist()
+    [-0.25, -0.25]
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2 or X.shape[0] == 0 or y.shape != (X.shape[0],):
+        raise ValueError(
+            f"X must have shape (n, d) and y shape (n,), got {X.shape} and {y.shape}"
+        )
+    if not (np.isfinite(X).all() and np.all(np.abs(y) == 1)):
+        raise ValueError("X must be finite and the labels y must be ±1")
+    Z = y[:, None] * X
+    n = len(Z)
+
+    def value(w):
+        return np.mean(np.logaddexp(0, -(w @ Z.T)), axis=-1)
+
+    def weights(w):  # s_i = σ(-⟨w, z_i⟩)
+        return 0.5 * (1 - np.tanh((w @ Z.T) / 2))
+
+    def grad(w):
+        return -(weights(w) @ Z) / n
+
+    def hess(w):
+        s = weights(w)
+        return np.einsum("...n,nd,ne->...de", s * (1 - s), Z, Z) / n
+
+    def d3(w):
+        s = weights(w)
+        c = s * (1 - s) * (1 - 2 * s)
+        return -np.einsum("...n,nd,ne,nf->...def", c, Z, Z, Z) / n
+
+    return _from_kernels(X.shape[1], value, grad, hess, d3, "logistic loss")

@@ -1,7 +1,9 @@
 """Variants of SAM for the open problems of Section 7 (Chapter 7).
 
-* :func:`run_momentum_sam`: SAM with heavy-ball momentum, and
-  :func:`momentum_cycle`, the 2-cycle it reaches on a quadratic.
+* :func:`run_momentum_sam`: SAM with heavy-ball momentum; :func:`momentum_cycle`,
+  the 2-cycle it reaches on a quadratic; :func:`momentum_drift_factor`, a heuristic
+  for how much faster it drifts; :func:`orbit_periods`, the periods of the orbits
+  its runs end on.
 * :func:`run_stochastic_sam`: SAM whose two gradients (the ascent direction and the
   descent gradient) both come from the same random mini-batch of examples, the
   stochastic SAM of Wen et al. (2023); batch size 1 is their "1-SAM".
@@ -30,7 +32,9 @@ from samlib.steps import sam_ascent_point
 
 __all__ = [
     "momentum_cycle",
+    "momentum_drift_factor",
     "momentum_sam_step",
+    "orbit_periods",
     "run_momentum_sam",
     "run_stochastic_sam",
     "stochastic_sam_step",
@@ -186,6 +190,74 @@ def momentum_cycle(lams, eta, rho, beta) -> np.ndarray:
     points = np.zeros((2, lams.size))
     points[:, 0] = [c, -c]
     return points
+
+
+def momentum_drift_factor(beta, lam1, eta):
+    """The heuristic speed-up ``F(β)`` of SAM's drift under heavy-ball momentum β.
+
+    In Theorem 21 the drift comes from the gradient at the ascent point, at distance
+    ``c + ρ`` from the bottom of the ravine: ``½(c + ρ)²∇λmax``. With momentum the
+    bounce sees the step ``η/(1 + β)`` (the 2-cycle ``c_β`` of :func:`momentum_cycle`)
+    while the drift, which does not alternate, is summed by the momentum into the
+    step ``η/(1 - β)``. Replacing ``c`` by ``c_β`` and η by ``η/(1 - β)`` multiplies
+    the drift per step by
+
+    ``F(β) = ((1 + β)(2 - ηλ1)/(2(1 + β) - ηλ1))² / (1 - β)``.
+
+    A heuristic, not a theorem (Chapter 7.3 measures it); ``F(0) = 1``.
+
+    Examples
+    --------
+    >>> momentum_drift_factor(0.0, 5.0, 0.05)
+    1.0
+    >>> round(momentum_drift_factor(0.5, 5.0, 0.05), 4)  # (1.5·1.75/2.75)²/0.5
+    1.8223
+    """
+    beta = as_param(beta, "beta", nonneg=True)
+    lam1 = as_param(lam1, "lam1", positive=True)
+    eta = as_param(eta, "eta", positive=True)
+    if not (np.all(np.asarray(beta) < 1) and np.all(eta * np.asarray(lam1) < 2)):
+        raise ValueError("F(β) needs 0 ≤ β < 1 and ηλ1 < 2")
+    ratio = (1 + beta) * (2 - eta * lam1) / (2 * (1 + beta) - eta * lam1)
+    return ratio**2 / (1 - beta)
+
+
+def orbit_periods(tail, *, max_period: int = 24, atol: float = 1e-7) -> np.ndarray:
+    """The smallest period ``p ≤ max_period`` of each orbit in ``tail``, else 0.
+
+    ``tail`` holds the last iterates of a batch of runs, time first: an orbit has
+    period ``p`` if ``|w_{t+p} - w_t| < atol`` in every coordinate for every ``t`` of
+    the tail (so the tail must be longer than ``max_period``).
+
+    Parameters
+    ----------
+    tail : array_like, shape (T, ..., d)
+    max_period : int
+    atol : float
+
+    Returns
+    -------
+    ndarray of int, shape ``tail.shape[1:-1]``
+
+    Examples
+    --------
+    >>> t = np.arange(12)
+    >>> tail = np.stack([(-1.0) ** t, np.cos(np.pi * t / 3)], axis=-1)[:, None, :]
+    >>> orbit_periods(tail, max_period=8).tolist()  # periods 2 and 6: 6
+    [6]
+    """
+    tail = as_points(tail, name="tail")
+    max_period = as_count(max_period, "max_period", minimum=1)
+    if tail.ndim < 2 or tail.shape[0] <= max_period:
+        raise ValueError(
+            f"tail must have shape (T, ..., d) with T > max_period = {max_period}, "
+            f"got {tail.shape}"
+        )
+    result = np.zeros(tail.shape[1:-1], dtype=int)
+    for p in range(max_period, 0, -1):  # the smallest period found last wins
+        repeats = np.all(np.abs(tail[p:] - tail[:-p]) < atol, axis=(0, -1))
+        result[repeats] = p
+    return result
 
 
 # --- stochastic SAM ----------------------------------------------------------------

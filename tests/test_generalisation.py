@@ -227,3 +227,29 @@ def test_methods_share_their_starts_and_noisy_labels(tiny):
     # curves start equal (same loss on the same noisy labels)
     loss0 = tiny.curves["train_loss"][0].reshape(2, 3, 2)  # noise, method, seed
     np.testing.assert_array_equal(loss0, np.broadcast_to(loss0[:, :1], loss0.shape))
+
+
+def test_sam_method_finds_the_normalised_full_batch_radius(tiny):
+    assert tiny.sam_method(0.05) == 1
+    with pytest.raises(ValueError, match="no SAM run"):
+        tiny.sam_method(0.2)
+    with pytest.raises(ValueError, match="no SAM run"):
+        tiny.sam_method(0.0)  # GD and SGD have ρ = 0: not SAM
+
+
+@pytest.mark.parametrize("when", ["start", "end"])
+def test_hutchinson_estimate_agrees_with_the_recorded_trace(tiny, when):
+    runs = tiny.select(noise=0.3)
+    estimate, stderr, recorded = tiny.trace_estimate(runs, when, n_samples=400)
+    net, X = tiny.network, tiny.split.X_train
+    Y = tiny.training_targets(runs)
+    theta = (
+        tiny.theta[runs]
+        if when == "end"
+        else np.stack([net.init(int(s)) for s in tiny.table["seed"][runs]])
+    )
+    dense = [np.trace(net.hessian(t, X, y)) for t, y in zip(theta, Y, strict=True)]
+    np.testing.assert_allclose(recorded, dense, rtol=1e-12)
+    assert np.all(np.abs(estimate - recorded) < 4 * stderr) and np.all(stderr > 0)
+    with pytest.raises(ValueError, match="when"):
+        tiny.trace_estimate(runs, "middle")

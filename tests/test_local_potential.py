@@ -19,12 +19,14 @@ from samlib.local_potential import (
     noisy_escape_time_prediction,
     noisy_gradient,
     predicted_cycle_offset,
-    rotated_objective,
     saddle_escape_factor,
     saddle_noise_scale,
+    saddle_paths,
     sam_in_local_coordinates,
+    turned_saddle_escapes,
+    worst_discrepancy,
 )
-from samlib.objectives import cubic_objective, paper_objective
+from samlib.objectives import cubic_objective, paper_objective, rotated_objective
 
 ETA = 0.2
 
@@ -244,3 +246,51 @@ def test_noise_scale_at_the_saddle_is_what_sam_feels():
     assert ascent == pytest.approx(descent, rel=0.05)
     expected = saddle_noise_scale(lams, eta, rho, sigma)
     assert spread == pytest.approx(expected, rel=0.03)
+
+
+@pytest.mark.parametrize("leading", [False, True])
+def test_worst_discrepancy_is_the_largest_over_directions(leading):
+    loss = cubic()
+    model = local_quadratic(loss, [0.0, 0.0])
+    step = leading_discrepancy if leading else lemma10_discrepancy
+    sizes, rhos = np.array([1e-3, 1e-2]), np.array([2e-3, 1e-5])
+    angles = 0.1 + 2 * np.pi * np.arange(36) / 36
+    u = np.stack([np.cos(angles), np.sin(angles)], axis=-1)
+    direct = [
+        np.abs(step(loss, model, s * u, ETA, r)).max()
+        for s, r in zip(sizes, rhos, strict=True)
+    ]
+    found = worst_discrepancy(loss, model, ETA, sizes, rhos, leading=leading)
+    np.testing.assert_allclose(found, direct, rtol=1e-14)
+    assert worst_discrepancy(loss, model, ETA, 1e-3, 2e-3, leading=leading) == found[0]
+
+
+def test_saddle_paths_coincide_on_a_quadratic_where_lemma_10_is_exact():
+    lams = np.array([2.0, 1.0])
+    loss = Quadratic(lams).as_objective()
+    model = local_quadratic(loss, [0.0, 0.0])
+    sam, gd, saddle = saddle_paths(loss, model, ETA, 0.05, 1e-8, 20)
+    beta2 = ETA * 0.05 * lams[1] ** 2 / (2 - ETA * lams[1])
+    np.testing.assert_allclose(saddle, [0.0, beta2 / lams[1]])
+    np.testing.assert_allclose(gd[0], saddle + np.array([1e-8, 0.0]))
+    np.testing.assert_allclose(sam, gd, rtol=0, atol=1e-14)
+    # the nudge grows by the escape factor μ per step while it is small
+    mu = saddle_escape_factor(lams, ETA, 0.05)
+    np.testing.assert_allclose(gd[1:6, 0] / gd[:5, 0], mu, rtol=1e-4)
+
+
+def test_turned_saddles_either_cycle_exactly_or_escape_from_rounding():
+    loss = paper_objective()
+    rho = 0.05
+    saddle = local_quadratic(loss, [0.0, 0.0]).stationary_points(ETA, rho)[2]
+    radius, mu = 0.5 * np.linalg.norm(saddle), saddle_escape_factor([2, 1], ETA, rho)
+    angles = np.linspace(0, np.pi, 26)[1:-1]
+    escape, exact = turned_saddle_escapes(loss, angles, ETA, rho, 60, radius)
+    np.testing.assert_array_equal(np.isinf(escape), exact)
+    # rounding errors between 2⁻⁶⁴ and 2⁻⁴⁸ of the start, grown by μ per step
+    fastest = escape_time_prediction(mu, radius, 2.0**-48 * np.linalg.norm(saddle))
+    slowest = escape_time_prediction(mu, radius, 2.0**-64 * np.linalg.norm(saddle))
+    assert np.all(exact | ((escape > fastest) & (escape < slowest)))
+    assert not exact.all()
+    # without a turn the first coordinate is an exact 0: SAM stays for ever
+    assert turned_saddle_escapes(loss, 0.0, ETA, rho, 60, radius)[1].all()

@@ -199,3 +199,53 @@ def test_bad_input_is_named():
         net.hessian(np.zeros((2, net.n_params)), X, y)
     with pytest.raises(TypeError, match="seed"):
         net.init(None)
+
+
+def test_sharpness_is_the_top_eigenvalue_of_the_dense_hessian_for_a_batch():
+    net = TwoLayerNet(2, 6)
+    X, y = data(net, n=9)
+    thetas = np.stack([random_theta(net, seed) for seed in range(3)])
+    dense = [np.linalg.eigvalsh(net.hessian(t, X, y))[-1] for t in thetas]
+    found = net.sharpness(thetas, X, y, n_iter=net.n_params)
+    np.testing.assert_allclose(found, dense, rtol=1e-10)
+    assert net.sharpness(thetas[0], X, y, n_iter=net.n_params) == pytest.approx(
+        dense[0], rel=1e-10
+    )
+
+
+def test_bounce_statistics_of_a_bounce_along_the_top_eigenvector():
+    from samlib.network import bounce_statistics
+
+    H = np.diag([3.0, 2.5, 1.0])
+    # GD on ½θᵀHθ with η just below 2/λ1: the e1 component flips sign each step,
+    # while the other components decay without oscillating
+    path = run_gd(lambda th: th @ H, np.array([1.0, 1.0, 1.0]), 0.66, 80)
+    bounce = bounce_statistics(lambda th: H, path, window=20)
+    assert bounce.flip_rate == 1.0
+    assert bounce.mean_gap == pytest.approx(0.5)
+    steps = np.diff(path[-21:], axis=0)
+    np.testing.assert_allclose(np.abs(bounce.components), np.abs(steps[:, 0]))
+    norms = np.linalg.norm(steps, axis=1)
+    cosines = np.sum(steps[1:] * steps[:-1], axis=1) / (norms[1:] * norms[:-1])
+    assert bounce.mean_cosine == pytest.approx(np.mean(cosines))
+    assert bounce.mean_cosine < -0.99 and bounce.top2_share > 0.99
+    # a path that goes straight on does not bounce
+    straight = bounce_statistics(lambda th: H, np.outer(np.arange(30), [1, 0, 0]), 10)
+    assert straight.flip_rate == 0.0 and straight.mean_cosine == pytest.approx(1.0)
+
+
+def test_bounce_statistics_follow_the_top_eigenvector_continuously():
+    from samlib.network import bounce_statistics
+
+    def hessian(theta):  # diag(3, 1) turned by an angle that grows along the path
+        phi = 0.3 + 2.5 * theta[1] / 6
+        R = np.array([[np.cos(phi), -np.sin(phi)], [np.sin(phi), np.cos(phi)]])
+        return R @ np.diag([3.0, 1.0]) @ R.T
+
+    path = np.stack([np.zeros(61), np.linspace(0, 6, 61)], axis=-1)  # straight on
+    signs = [np.sign(np.linalg.eigh(hessian(t))[1][1, -1]) for t in path[:-1]]
+    assert len(set(signs)) == 2  # numpy's eigenvector changes sign on the way ...
+    bounce = bounce_statistics(hessian, path, window=60)
+    assert bounce.flip_rate == 0.0  # ... the one followed continuously does not
+    phi = 0.3 + 2.5 * path[:-1, 1] / 6
+    np.testing.assert_allclose(np.abs(bounce.components), 0.1 * np.sin(phi), rtol=1e-12)

@@ -214,3 +214,44 @@ def test_stochastic_sam_checks_its_arguments():
         run_stochastic_sam(example_grad, 3, [0.0, 0.0], 0.1, 0.1, 5, seed=None)
     with pytest.raises(ValueError, match="eta"):
         run_stochastic_sam(example_grad, 3, [0.0, 0.0], -0.1, 0.1, 5, seed=0)
+
+
+# --- what Chapter 7.3 measures --------------------------------------------------------
+
+
+def test_drift_factor_is_one_without_momentum_and_the_closed_form_with_it():
+    from samlib.variants import momentum_drift_factor
+
+    assert momentum_drift_factor(0.0, 5.0, 0.05) == 1.0
+    betas = np.array([0.2, 0.5, 0.9])
+    cycle = np.array([momentum_cycle([5.0], 0.05, 1.0, b)[0, 0] for b in betas])
+    # F(β) = ((c_β + ρ)/(c_0 + ρ))²/(1 - β): the ascent point's distance, squared,
+    # times the momentum's sum 1/(1 - β) of a force that does not alternate
+    c0 = momentum_cycle([5.0], 0.05, 1.0, 0.0)[0, 0]
+    expected = ((cycle + 1.0) / (c0 + 1.0)) ** 2 / (1 - betas)
+    np.testing.assert_allclose(momentum_drift_factor(betas, 5.0, 0.05), expected)
+    with pytest.raises(ValueError, match="β < 1"):
+        momentum_drift_factor(1.0, 5.0, 0.05)
+
+
+def test_orbit_periods_of_cycles_of_known_periods():
+    from samlib.variants import orbit_periods
+
+    t = np.arange(48)[:, None]
+    orbits = {
+        1: np.zeros((48, 1)),
+        2: (-1.0) ** t,
+        4: np.cos(np.pi * t / 2),
+        6: np.cos(np.pi * t / 3) + 0.1 * (-1.0) ** t,
+        0: np.cos(0.1 * t),  # quasi-periodic: no period ≤ 24
+    }
+    tail = np.stack([np.broadcast_to(o, (48, 1)) for o in orbits.values()], axis=1)
+    np.testing.assert_array_equal(orbit_periods(tail), list(orbits))
+    # the 2-cycle of SAM with momentum is found as period 2
+    cycle = momentum_cycle([1.0, 0.5], 0.2, 1.0, 0.5)
+    path = run_momentum_sam(
+        Quadratic([1.0, 0.5]).grad, cycle[0], 0.2, 1.0, 0.5, 60, m0=-2 * cycle[0] / 0.2
+    )
+    assert orbit_periods(path[-30:, None])[0] == 2
+    with pytest.raises(ValueError, match="max_period"):
+        orbit_periods(tail[:10])
