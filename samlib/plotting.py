@@ -154,7 +154,7 @@ def draw_J_landscape(ax):
     return {"image": image, "path": path, "stationary": stationary}
 
 
-def show_J_landscape(artists, lams, eta, rho, u_path, *, xlim=None, ylim=None, n=160):
+def show_J_landscape(artists, lams, eta, rho, u_path, xlim=None, ylim=None, n=160):
     """Draw J (Proposition 8) for ``d = 2`` on :func:`draw_J_landscape`'s artists.
 
     Parameters
@@ -235,14 +235,18 @@ def draw_alignment(ax, n_lines, length):
     return {"lines": lines, "guide": guide}
 
 
-def show_alignment(artists, delta, mu):
-    """Put the columns of ``delta`` (shape ``(T, n_lines)``) and the guide
+def show_alignment(artists, delta, mu, start=None):
+    """Put the columns of ``delta`` (shape ``(T, n)``, one per line) and the guide
     ``½(1 + μ)^{-2t}`` on :func:`draw_alignment`'s artists (values below 1e-17 are
-    drawn at 1e-17, the floor of the axis)."""
+    drawn at 1e-17, the floor of the axis). With ``start`` (one step per column),
+    column k is drawn from its step ``start[k]``, at ``t = 0``."""
     delta = np.asarray(delta, dtype=float)
-    t = np.arange(delta.shape[0])
+    length = artists["lines"][0].axes.get_xlim()[1]
     for k, line in enumerate(artists["lines"]):
-        line.set_data(t, np.maximum(delta[:, k], 1e-17))
+        first = 0 if start is None else int(start[k])
+        curve = delta[first : first + int(length) + 1, k]
+        line.set_data(np.arange(curve.size), np.maximum(curve, 1e-17))
+    t = np.arange(int(length) + 1)
     artists["guide"].set_data(t, 0.5 * (1 + mu) ** (-2.0 * t))
 
 
@@ -285,3 +289,17 @@ def plot_grouped_bars(ax, groups, series, *, colors=None, log=True):
         ax.set_yscale("log")
     ax.set_xticks(x, groups)
     return bars
+
+
+def plot_J_landscape(ax, lams, eta, rho, u_path, xlim, ylim, n=401, contours=15):
+    """Figure 2 of the paper on ``ax``: the heat map of J with white contour lines,
+    the iterates ``u_path`` and the stationary points, and a colour bar.
+
+    Returns the artists of :func:`draw_J_landscape`, filled by
+    :func:`show_J_landscape`.
+    """
+    artists = draw_J_landscape(ax)
+    grid = show_J_landscape(artists, lams, eta, rho, u_path, xlim, ylim, n)
+    ax.contour(*grid, levels=contours, colors="white", linewidths=0.4, alpha=0.5)
+    ax.figure.colorbar(artists["image"], ax=ax, label="$J(u)$")
+    return artists

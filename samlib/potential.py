@@ -311,7 +311,20 @@ class StationaryCheck:
         ``max |hess_J - stationary_hessian|``.
     gradient_norm : float
         ``‖∇J‖`` at the point.
+    lowest_eigenvalue : float
+        The smallest eigenvalue of ``hess_J`` (Remark 9).
     """
+
+    #: Column titles of :meth:`row`.
+    HEADER = (
+        "λ",
+        "point",
+        "J",
+        r"$-\beta_i/2$",
+        "predicted + / − / 0",
+        "numerical + / − / 0",
+        "type",
+    )
 
     lams: tuple
     point: StationaryPoint
@@ -321,6 +334,7 @@ class StationaryCheck:
     predicted: tuple
     hessian_error: float
     gradient_norm: float
+    lowest_eigenvalue: float
 
     def row(self) -> list[str]:
         """The point's row of Chapter 4.3's table (Markdown with inline math)."""
@@ -357,6 +371,7 @@ def stationary_checks(lams, eta, rho) -> list[StationaryCheck]:
                 predicted=(p.n_positive, p.n_negative, p.n_zero),
                 hessian_error=float(np.abs(H - closed).max()),
                 gradient_norm=float(np.linalg.norm(grad_J(p.point, lams, eta, rho))),
+                lowest_eigenvalue=float(np.linalg.eigvalsh(H).min()),
             )
         )
     return checks

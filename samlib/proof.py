@@ -36,6 +36,8 @@ __all__ = [
     "CycleSettling",
     "Lemma11Chain",
     "Lemma14Steps",
+    "Theorem1Gap",
+    "Theorem3Measurement",
     "ball_runs",
     "ball_start_constants",
     "cycle_settling_time",
@@ -68,6 +70,7 @@ __all__ = [
     "lemma19_steps",
     "lemmas17_19_settling",
     "offaxis_ratio",
+    "runs_from",
     "s_t",
     "sample_ball",
     "sample_singular",
@@ -76,7 +79,9 @@ __all__ = [
     "singular_mass_above",
     "theorem1_eps_max",
     "theorem1_factor",
+    "theorem1_gap",
     "theorem3_grid",
+    "theorem3_series",
     "theorem3_steps",
     "theorem3_terms",
 ]
@@ -676,7 +681,7 @@ def lemma14_steps(lams, eta, rho, eps, ratio0):
     return float_or_array(_alignment_steps(lams, eta, c, ratio0 / (2 * eps)))
 
 
-def _alignment_steps(lams, eta, c, ratio):
+def _alignment_steps(lams, eta, c, ratio, printed=False):
     """``(2/μ)[T1 log(4/(ηλ1)) + ½ log(ratio)]_+``, the count of Lemmas 14, 17, 19.
 
     The positive part: a count of steps after T0 is never negative. (When the ratio
@@ -685,7 +690,7 @@ def _alignment_steps(lams, eta, c, ratio):
     """
     mu, T1 = _mu(lams, eta), _T1(lams, eta, c)
     steps = 2 / mu * (T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio))
-    return np.maximum(steps, 0.0)
+    return steps if printed else np.maximum(steps, 0.0)
 
 
 # ------------------------------------------------------------------ Lemmas 16–19
@@ -740,7 +745,7 @@ def _eps17(lams, eta, c) -> float:
     )
 
 
-def lemma17_steps(lams, eta, rho, eps, ratio0):
+def lemma17_steps(lams, eta, rho, eps, ratio0, *, printed: bool = False):
     """Lemma 17's ``T2``: for ``t ≥ T0 + T2``, ``|v_{t,1} ∓ β1| ≤ ε`` (alternating)
     and ``δ_t ≤ ε²``.
 
@@ -757,11 +762,13 @@ def lemma17_steps(lams, eta, rho, eps, ratio0):
         ``0 < ε <`` :func:`lemma17_eps_max`.
     ratio0 : float or array_like
         ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²``.
+    printed : bool
+        The paper's formula, without the positive part (it can be negative).
     """
     lams, eta, c, eps, ratio0 = _count_arguments(
         lams, eta, rho, eps, ratio0, "Lemma 17", _eps17, _EPS17
     )
-    return float_or_array(_steps17(lams, eta, c, eps, ratio0))
+    return float_or_array(_steps17(lams, eta, c, eps, ratio0, printed))
 
 
 _EPS17 = "min{√(ηλ1β1/(2γ1)), ηλ1/(2γ1), 1/b, β1/2}"
@@ -781,10 +788,9 @@ def _count_arguments(lams, eta, rho, eps, ratio0, lemma, eps_max, bound):
     return lams, eta, c, eps, as_param(ratio0, "ratio0", positive=True)
 
 
-def _steps17(lams, eta, c, eps, ratio0):
-    return _alignment_steps(lams, eta, c, ratio0 / (2 * eps**2)) + 6 / (
-        eta * lams[0]
-    ) * math.log(1 / eps)
+def _steps17(lams, eta, c, eps, ratio0, printed=False):
+    alignment = _alignment_steps(lams, eta, c, ratio0 / (2 * eps**2), printed)
+    return alignment + 6 / (eta * lams[0]) * math.log(1 / eps)
 
 
 def lemma18_eps_max():
@@ -839,7 +845,7 @@ def _eps19(lams, eta, c) -> float:
     )
 
 
-def lemma19_steps(lams, eta, rho, eps, ratio0):
+def lemma19_steps(lams, eta, rho, eps, ratio0, *, printed: bool = False):
     """Lemma 19's count: ``‖v_t ∓ β1e1‖ ≤ ε`` (alternating) for t past T0 by
 
     ``(2/μ)[T1 log(4/(ηλ1)) + ½ log(2(1+β1)² ratio0/ε²)]_+
@@ -853,11 +859,14 @@ def lemma19_steps(lams, eta, rho, eps, ratio0):
         As in :func:`lemma17_steps`.
     eps : float
         ``0 < ε <`` :func:`lemma19_eps_max`.
+    printed : bool
+        The paper's formula, without the positive part (it can be negative).
     """
     lams, eta, c, eps, ratio0 = _count_arguments(
         lams, eta, rho, eps, ratio0, "Lemma 19", _eps19, _EPS19
     )
-    return float_or_array(_steps17(lams, eta, c, eps / (2 * (1 + c.beta[0])), ratio0))
+    small = eps / (2 * (1 + c.beta[0]))
+    return float_or_array(_steps17(lams, eta, c, small, ratio0, printed))
 
 
 # ------------------------------------------------------------------- Theorem 3
@@ -1365,7 +1374,8 @@ class BallRuns:
 
 
 def ball_runs(lams, eta, rho, n, radius, n_steps, seed) -> BallRuns:
-    """``n`` SAM runs of ``n_steps`` steps from starts uniform in ``‖w0‖ ≤ radius``.
+    """``n`` SAM runs of ``n_steps`` steps from starts uniform in ``‖w0‖ ≤ radius``
+    (:func:`sample_ball`, then :func:`runs_from`).
 
     Parameters
     ----------
@@ -1374,8 +1384,24 @@ def ball_runs(lams, eta, rho, n, radius, n_steps, seed) -> BallRuns:
     n, n_steps : int
         Number of runs and of steps.
     radius : float
-        Radius of the ball of starts (:func:`sample_ball`).
+        Radius of the ball of starts.
     seed : int or numpy.random.Generator
+    """
+    lams = as_eigenvalues(lams)
+    w0 = sample_ball(n, lams.size, radius, seed)
+    return runs_from(lams, eta, rho, w0, n_steps)
+
+
+def runs_from(lams, eta, rho, w0, n_steps) -> BallRuns:
+    """SAM runs of ``n_steps`` steps from the starts ``w0``, seen through ``Λw``.
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`lemma6_descent_time` (``η < 1/(2λ1)``).
+    w0 : array_like, shape (d,) or (n, d)
+        Starts (one start is treated as a batch of one).
+    n_steps : int
 
     Raises
     ------
@@ -1386,12 +1412,10 @@ def ball_runs(lams, eta, rho, n, radius, n_steps, seed) -> BallRuns:
     from samlib.steps import run_sam
 
     lams, eta, rho, c = _setup(lams, eta, rho, "Section 4")
+    w0 = as_points(w0, name="w0", d=lams.size).reshape(-1, lams.size)
+    n = w0.shape[0]
     W = run_sam(
-        Quadratic(lams).grad,
-        sample_ball(n, lams.size, radius, seed),
-        eta,
-        rho,
-        as_count(n_steps, "n_steps", minimum=1),
+        Quadratic(lams).grad, w0, eta, rho, as_count(n_steps, "n_steps", minimum=1)
     )
     V = lams * W
     norms = np.linalg.norm(V, axis=-1)
@@ -1418,6 +1442,71 @@ def lemma11_high_steps(runs: BallRuns, lams, eta, rho, eps) -> np.ndarray:
     return (runs.norms >= (1 + eps) * c.beta[0]) & after
 
 
+@dataclass(frozen=True)
+class Theorem3Measurement:
+    """Theorem 3's bound and the measured steps for one setting of
+    :func:`theorem3_grid`.
+
+    Attributes
+    ----------
+    kappa, d, eps
+        Condition number ``λ1/λd``, dimension and accuracy.
+    measured : int
+        The largest :func:`cycle_settling_time` over the starts.
+    bound, printed : float
+        The corrected bound (Chapter 4.5's box) and the paper's.
+    terms : dict
+        The corrected bound's terms (:func:`theorem3_terms`).
+    """
+
+    #: Column titles of :meth:`row`.
+    HEADER = (
+        "κ",
+        "d",
+        "measured steps",
+        "Theorem 3's bound",
+        "printed bound",
+        "bound / measured",
+        "largest term",
+    )
+
+    kappa: float
+    d: int
+    eps: float
+    measured: int
+    bound: float
+    printed: float
+    terms: dict
+
+    def row(self) -> list:
+        """The setting's row of Chapter 4.5's table."""
+        top = max(self.terms, key=self.terms.get).replace("_", " ")
+        ratio = self.bound / self.measured
+        return [
+            f"{self.kappa:g}",
+            self.d,
+            self.measured,
+            f"{self.bound:.2e}",
+            f"{self.printed:.2e}",
+            f"{ratio:.1e}",
+            top,
+        ]
+
+
+def theorem3_series(grid, key, **fixed):
+    """``(x, bound, measured)`` arrays along ``key`` (``"kappa"``, ``"d"`` or
+    ``"eps"``) of the measurements of :func:`theorem3_grid` that match ``fixed`` on
+    the other keys (an entry of ``fixed`` for ``key`` itself is ignored)."""
+    fixed = {k: v for k, v in fixed.items() if k != key}
+    picked = [m for m in grid if all(getattr(m, k) == v for k, v in fixed.items())]
+    if not picked:
+        raise ValueError(f"no measurement matches {fixed}")
+    return tuple(
+        np.array([getattr(m, name) for m in picked])
+        for name in (key, "bound", "measured")
+    )
+
+
 def theorem3_grid(kappas, dims, accuracies, eta, rho, R, delta, n, n_steps, seed):
     """Theorem 3's bound against measured steps over a grid of settings.
 
@@ -1429,10 +1518,8 @@ def theorem3_grid(kappas, dims, accuracies, eta, rho, R, delta, n, n_steps, seed
 
     Returns
     -------
-    list of dict
-        One per ``(κ, d, ε)``: ``kappa``, ``d``, ``eps``, ``measured``, ``bound``
-        (the corrected bound), ``printed`` (the paper's) and ``terms`` (the
-        corrected terms).
+    list of Theorem3Measurement
+        One per ``(κ, d, ε)``.
 
     Raises
     ------
@@ -1456,14 +1543,67 @@ def theorem3_grid(kappas, dims, accuracies, eta, rho, R, delta, n, n_steps, seed
                     raise ValueError(f"runs not settled in {n_steps} steps: more steps")
                 args = (lams, eta, rho, eps, R, start.q, start.A, delta)
                 results.append(
-                    {
-                        "kappa": kappa,
-                        "d": d,
-                        "eps": eps,
-                        "measured": int(settle.max()),
-                        "bound": theorem3_steps(*args, corrected=True),
-                        "printed": theorem3_steps(*args),
-                        "terms": theorem3_terms(*args, corrected=True),
-                    }
+                    Theorem3Measurement(
+                        kappa=kappa,
+                        d=d,
+                        eps=eps,
+                        measured=int(settle.max()),
+                        bound=theorem3_steps(*args, corrected=True),
+                        printed=theorem3_steps(*args),
+                        terms=theorem3_terms(*args, corrected=True),
+                    )
                 )
     return results
+
+
+@dataclass(frozen=True)
+class Theorem1Gap:
+    """Theorem 3's bound against Theorem 1's leading factors (:func:`theorem1_gap`).
+
+    Attributes
+    ----------
+    eps : ndarray
+        The accuracy used, half of :func:`theorem1_eps_max`.
+    ell : ndarray
+        ``log(1/ε)``.
+    bound : ndarray
+        Theorem 3's corrected bound.
+    ratio : ndarray
+        ``bound / (theorem1_factor · ℓ³)``: at most 30 (Theorem 3 ⇒ Theorem 1).
+    printed_ratio : ndarray
+        ``bound / (κ⁵/(ηλdμ) + d)``, the bound over the paper's factor.
+    """
+
+    eps: np.ndarray
+    ell: np.ndarray
+    bound: np.ndarray
+    ratio: np.ndarray
+    printed_ratio: np.ndarray
+
+
+def theorem1_gap(lams, etas, rho, R, q, A, delta) -> Theorem1Gap:
+    """Theorem 3's corrected bound, at ``ε`` half the largest of
+    :func:`theorem1_eps_max`, for each step size in ``etas``, against Theorem 1's
+    leading factors (ours and the printed one).
+
+    Parameters
+    ----------
+    lams : array_like
+        ``λ1 > λ2 ≥ ... ≥ λd > 0``.
+    etas : array_like
+        Step sizes, each ``< 1/(2λ1)``.
+    rho, R, q, A, delta
+        As in :func:`theorem3_terms`.
+    """
+    etas = np.atleast_1d(as_param(etas, "etas", positive=True))
+    eps = np.array([theorem1_eps_max(lams, e, rho, R, q, A, delta) / 2 for e in etas])
+    bound = np.array(
+        [
+            theorem3_steps(lams, e, rho, x, R, q, A, delta, corrected=True)
+            for e, x in zip(etas, eps, strict=True)
+        ]
+    )
+    ell = np.log(1 / eps)
+    ours = np.array([theorem1_factor(lams, e) for e in etas])
+    printed = np.array([theorem1_factor(lams, e, printed=True) for e in etas])
+    return Theorem1Gap(eps, ell, bound, bound / (ours * ell**3), bound / printed)
