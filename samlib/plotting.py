@@ -266,31 +266,6 @@ def _null_locator():
     return NullLocator()
 
 
-def plot_grouped_bars(ax, groups, series, *, colors=None, log=True):
-    """Grouped bars: one group per entry of ``groups``, one bar per series.
-
-    Parameters
-    ----------
-    groups : sequence of str
-        Tick labels of the groups.
-    series : dict of str to sequence
-        Bar heights per series (one per group), in legend order.
-    colors : sequence, optional
-        One colour per series.
-    """
-    x = np.arange(len(groups))
-    width = 0.8 / len(series)
-    bars = []
-    for j, (name, heights) in enumerate(series.items()):
-        offset = (j - (len(series) - 1) / 2) * width
-        color = colors[j] if colors is not None else None
-        bars.append(ax.bar(x + offset, heights, width=width, color=color, label=name))
-    if log:
-        ax.set_yscale("log")
-    ax.set_xticks(x, groups)
-    return bars
-
-
 def plot_J_landscape(ax, lams, eta, rho, u_path, xlim, ylim, n=401, contours=15):
     """Figure 2 of the paper on ``ax``: the heat map of J with white contour lines,
     the iterates ``u_path`` and the stationary points, and a colour bar.
