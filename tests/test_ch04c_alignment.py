@@ -428,3 +428,15 @@ def test_bound_against_measured_uses_the_values_as_ticks():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "4", "8"]
     assert len(ax.get_lines()) == 2
     plt.close(fig)
+
+
+def test_lemmas17_19_settling_needs_alternating_sides():
+    """A sequence that sits on +β1e1 without bouncing never satisfies the lemmas'
+    alternating conclusion (only the last step, which has no successor, counts)."""
+    beta1 = quadratic_constants(LAMS, ETA, RHO).beta[0]
+    still = np.tile(beta1 * np.eye(4)[0], (10, 1, 1))  # (T + 1, n = 1, d)
+    bouncing = still * (-1.0) ** np.arange(10)[:, None, None]
+    settle = proof.lemmas17_19_settling(still, LAMS, ETA, RHO, 0.01)
+    assert settle.lemma17[0] == settle.lemma19[0] == 9
+    settle = proof.lemmas17_19_settling(bouncing, LAMS, ETA, RHO, 0.01)
+    assert settle.lemma17[0] == settle.lemma19[0] == 0
