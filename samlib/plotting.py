@@ -208,7 +208,7 @@ def plot_against_diagonal(ax, x, y, *, floor=1e-14, label=None, color=None):
     return diagonal
 
 
-def draw_alignment(ax, n_lines, length):
+def draw_alignment(ax, n_lines, length, *, xlabel="step $t$"):
     """Empty artists for ``δ_t`` curves (Definition 12) on a log scale and the
     guaranteed decay ``½(1 + μ)^{-2t}`` of Lemma 14 (dashed).
 
@@ -231,6 +231,7 @@ def draw_alignment(ax, n_lines, length):
     )
     ax.set_xlim(0, length)
     ax.set_ylim(1e-16, 2)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(r"$\delta_t$")
     return {"lines": lines, "guide": guide}
 

@@ -1189,8 +1189,27 @@ class CycleSettling:
         good.
     """
 
+    #: Column titles of :meth:`row`.
+    HEADER = (
+        "ε",
+        "Lemma 17: measured (max)",
+        "Lemma 17: $T_0 + T_2$ (min)",
+        "Lemma 19: measured (max)",
+        "Lemma 19: $T_0$ + count (min)",
+    )
+
     lemma17: np.ndarray
     lemma19: np.ndarray
+
+    def row(self, eps, bound17, bound19) -> list:
+        """Chapter 4.4's table row: the slowest run against the smallest bound."""
+        return [
+            f"{eps:g}",
+            int(np.max(self.lemma17)),
+            f"{np.min(bound17):.3g}",
+            int(np.max(self.lemma19)),
+            f"{np.min(bound19):.3g}",
+        ]
 
 
 def lemmas17_19_settling(V, lams, eta, rho, eps) -> CycleSettling:
