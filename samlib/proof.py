@@ -1070,10 +1070,10 @@ def lemma11_chain(lams, eta, rho, eps) -> Lemma11Chain:
     decrease = printed_decrease * (2 - x1)
     return Lemma11Chain(
         step_decrease=float(decrease),
-        via_J=_J_range(c) / decrease,
+        via_J=float(_J_range(c) / decrease),
         middle=float(4 * beta1 / ((2 - x1) * eta * eps**2 * lams[0] * betad)),
         final=float(3 * beta1 / (eta * eps**2 * lams[0] * betad)),
-        printed_via_J=_J_range(c) / printed_decrease,
+        printed_via_J=float(_J_range(c) / printed_decrease),
     )
 
 
