@@ -167,7 +167,8 @@ def show_J_landscape(artists, lams, eta, rho, u_path, xlim=None, ylim=None, n=16
         Sign-flipped iterates ``u_t = (-1)^t w_t``.
     xlim, ylim : pair of float, optional
         The window; by default 1.2 times the extent of the path and the stationary
-        points.
+        points, rounded up to 1, 2, 2.5 or 5 times a power of ten (so that small
+        moves of an explorer keep the axes, which are then not redrawn).
     n : int
         Grid points per axis.
 
@@ -181,18 +182,33 @@ def show_J_landscape(artists, lams, eta, rho, u_path, xlim=None, ylim=None, n=16
     u_path = np.asarray(u_path, dtype=float)
     points = np.array([p.point for p in J_stationary_points(lams, eta, rho)])
     if xlim is None or ylim is None:
-        span = 1.2 * np.abs(np.vstack([u_path, points])).max(axis=0)
+        span = _nice_ceil(1.2 * np.abs(np.vstack([u_path, points])).max(axis=0))
         xlim, ylim = (-span[0], span[0]), (-span[1], span[1])
-    X, Y, Z = contour_grid(lambda u: J(u, lams, eta, rho), xlim, ylim, n)
-    image = artists["image"]
-    image.set_data(Z)
-    image.set_extent((*xlim, *ylim))
-    image.set_clim(Z.min(), Z.max())
-    image.axes.set_xlim(*xlim)
-    image.axes.set_ylim(*ylim)
+    key = (tuple(np.ravel(lams)), eta, rho, tuple(xlim), tuple(ylim), n)
+    if artists.get("_grid_key") != key:  # the landscape changed: recompute it
+        artists["_grid"] = contour_grid(lambda u: J(u, lams, eta, rho), xlim, ylim, n)
+        artists["_grid_key"] = key
+        Z = artists["_grid"][2]
+        image = artists["image"]
+        image.set_data(Z)
+        image.set_extent((*xlim, *ylim))
+        image.set_clim(Z.min(), Z.max())
+        image.axes.set_xlim(*xlim)
+        image.axes.set_ylim(*ylim)
     artists["path"].set_data(u_path[:, 0], u_path[:, 1])
     artists["stationary"].set_data(points[:, 0], points[:, 1])
-    return X, Y, Z
+    return artists["_grid"]
+
+
+def _nice_ceil(x):
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is ≥ x (elementwise)."""
+    x = np.asarray(x, dtype=float)
+    power = 10.0 ** np.floor(np.log10(x))
+    steps = np.array([1.0, 2.0, 2.5, 5.0, 10.0])
+    mantissa = steps[
+        np.argmax(steps[:, None] >= (x / power).ravel() * (1 - 1e-12), axis=0)
+    ]
+    return mantissa.reshape(x.shape) * power
 
 
 def plot_against_diagonal(ax, x, y, *, floor=1e-14, label=None, color=None):

@@ -276,3 +276,22 @@ def test_plot_against_diagonal_leaves_out_the_floor():
     assert len(points.get_xdata()) == 2
     assert diagonal.get_xdata()[0] == 1e-3
     plt.close(fig)
+
+
+def test_the_default_window_is_rounded_and_the_landscape_kept_when_unchanged():
+    fig, ax = plt.subplots()
+    lams = np.array([1.0, 0.2])
+    artists = plotting.draw_J_landscape(ax)
+    u = sign_flip(run_sam(Quadratic(lams).grad, [0.244, 0.0224], 0.2, 1.0, 25))
+    plotting.show_J_landscape(artists, lams, 0.2, 1.0, u)
+    xmax, ymax = ax.get_xlim()[1], ax.get_ylim()[1]
+    assert xmax >= 1.2 * np.abs(u[:, 0]).max() and ymax >= 1.2 * np.abs(u[:, 1]).max()
+    for top in (xmax, ymax):  # 1, 2, 2.5 or 5 times a power of ten
+        mantissa = top / 10 ** math.floor(math.log10(top))
+        assert any(math.isclose(mantissa, m) for m in (1.0, 2.0, 2.5, 5.0))
+    image = artists["image"].get_array()
+    plotting.show_J_landscape(artists, lams, 0.2, 1.0, u * 0.99)  # same window
+    assert artists["image"].get_array() is image
+    plotting.show_J_landscape(artists, lams, 0.25, 1.0, u)  # another landscape
+    assert artists["image"].get_array() is not image
+    plt.close(fig)
