@@ -17,11 +17,16 @@ __all__ = [
     "J",
     "J_gd_step",
     "J_stationary_points",
+    "StationaryCheck",
     "StationaryPoint",
     "grad_J",
     "hess_J",
+    "hessian_signature",
     "lemma10_decrease_bound",
+    "lemma10_decreases",
     "sign_flip",
+    "stationary_checks",
+    "stationary_hessian",
 ]
 
 
@@ -205,3 +210,168 @@ def J_stationary_points(lams, eta, rho) -> list[StationaryPoint]:
                 )
             )
     return points
+
+
+def lemma10_decreases(U, lams, eta, rho):
+    """The decrease of J along sign-flipped iterates and Lemma 10's guarantee.
+
+    Parameters
+    ----------
+    U : array_like, shape (T + 1, ..., d)
+        Iterates ``u_t = (-1)^t w_t`` (:func:`sign_flip`), time first.
+    lams, eta, rho
+        As in :func:`J`.
+
+    Returns
+    -------
+    decrease, guaranteed : ndarray, shape (T, ...)
+        ``J(u_t) - J(u_{t+1})`` and ``-``:func:`lemma10_decrease_bound` ``(u_t)``;
+        Lemma 10 says ``decrease ≥ guaranteed`` (both are ≥ 0).
+    """
+    U, lams, eta, rho, c = _setup(U, lams, eta, rho)
+    if U.ndim < 2 or U.shape[0] < 2:
+        raise ValueError("U must hold at least two iterates (shape (T + 1, ..., d))")
+    values = 0.5 * np.sum(c * U**2, axis=-1) - np.linalg.norm(lams * U, axis=-1)
+    norm = _norm_lambda_u(U[:-1], lams)[..., None]
+    beta = eta * rho * lams**2 / (2 - eta * lams)
+    terms = U[:-1] ** 2 * (1 - beta / norm) ** 2 * (2 - eta * lams) ** 2 * lams
+    return values[:-1] - values[1:], np.sum(terms, axis=-1) / (2 * rho)
+
+
+def hessian_signature(hessian, tol=1e-9):
+    """Counts ``(positive, negative, zero)`` of a symmetric matrix's eigenvalues.
+
+    An eigenvalue counts as zero when ``|λ| ≤ tol · max|λ|``.
+
+    Examples
+    --------
+    >>> hessian_signature(np.diag([2.0, -1.0, 1e-14]))
+    (1, 1, 1)
+    """
+    hessian = np.asarray(hessian, dtype=float)
+    if hessian.ndim != 2 or hessian.shape[0] != hessian.shape[1]:
+        raise ValueError(f"hessian must be a square matrix, got shape {hessian.shape}")
+    ev = np.linalg.eigvalsh(hessian)
+    cut = tol * np.abs(ev).max()
+    return int(np.sum(ev > cut)), int(np.sum(ev < -cut)), int(np.sum(np.abs(ev) <= cut))
+
+
+def stationary_hessian(lams, eta, rho, index, direction=None):
+    """Proposition 8's closed form of ∇²J at the stationary point ``(βi/λi) û``:
+
+    ``Λ² (Σ_{j: βj ≠ βi} (1/βj - 1/βi) e_j e_jᵀ + û ûᵀ/βi)``.
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`J_stationary_points`.
+    index : int
+        The eigen-direction i (0-based).
+    direction : array_like, optional
+        The unit vector û, in ``span{e_j : λj = λi}``; default ``e_i``. The paper
+        prints ``e_i e_iᵀ`` in the last term, which is the Hessian only for
+        ``û = ±e_i``.
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_param(eta, "eta", positive=True)
+    rho = as_param(rho, "rho", positive=True)
+    if not 0 <= index < lams.size:
+        raise ValueError(f"index must be in 0..{lams.size - 1}, got {index}")
+    if direction is None:
+        direction = np.eye(lams.size)[index]
+    u_hat = as_points(direction, name="direction", d=lams.size)
+    if not np.isclose(np.linalg.norm(u_hat), 1.0, rtol=1e-12):
+        raise ValueError("direction must be a unit vector")
+    if np.any(u_hat[lams != lams[index]] != 0):
+        raise ValueError("direction must lie in span{e_j : λj = λi}")
+    beta = eta * rho * lams**2 / (2 - eta * lams)
+    diag = np.where(lams == lams[index], 0.0, 1 / beta - 1 / beta[index])
+    inner = np.diag(diag) + np.outer(u_hat, u_hat) / beta[index]
+    return lams[:, None] * inner * lams[None, :]
+
+
+@dataclass(frozen=True)
+class StationaryCheck:
+    """A stationary point of J with Proposition 8's predictions and what numpy
+    measures there (:func:`stationary_checks`).
+
+    Attributes
+    ----------
+    lams : tuple of float
+    point : StationaryPoint
+    value : float
+        ``J`` evaluated at the point (Proposition 8: ``-βi/2``).
+    closed_form : float
+        ``-βi/2`` from Lemma 5's βi.
+    measured : tuple of int
+        Signs of the eigenvalues of ``hess_J`` (:func:`hessian_signature`).
+    predicted : tuple of int
+        Proposition 8's counts.
+    hessian_error : float
+        ``max |hess_J - stationary_hessian|``.
+    gradient_norm : float
+        ``‖∇J‖`` at the point.
+    lowest_eigenvalue : float
+        The smallest eigenvalue of ``hess_J`` (Remark 9).
+    """
+
+    #: Column titles of :meth:`row`.
+    HEADER = (
+        "λ",
+        "point",
+        "J",
+        r"$-\beta_i/2$",
+        "predicted + / − / 0",
+        "numerical + / − / 0",
+        "type",
+    )
+
+    lams: tuple
+    point: StationaryPoint
+    value: float
+    closed_form: float
+    measured: tuple
+    predicted: tuple
+    hessian_error: float
+    gradient_norm: float
+    lowest_eigenvalue: float
+
+    def row(self) -> list[str]:
+        """The point's row of Chapter 4.3's table (Markdown with inline math)."""
+        i = self.point.index + 1
+        sign = "+" if self.point.point[i - 1] > 0 else "-"
+        return [
+            "(" + ", ".join(f"{x:g}" for x in self.lams) + ")",
+            f"${sign}(\\beta_{i}/\\lambda_{i})e_{i}$",
+            f"{self.value:.5f}",
+            f"{self.closed_form:.5f}",
+            "{} / {} / {}".format(*self.predicted),
+            "{} / {} / {}".format(*self.measured),
+            "minimum" if self.point.is_minimum else "saddle",
+        ]
+
+
+def stationary_checks(lams, eta, rho) -> list[StationaryCheck]:
+    """Each stationary point of :func:`J_stationary_points` with Proposition 8's
+    predictions (value, Hessian, signature) next to the numerical ones."""
+    points = J_stationary_points(lams, eta, rho)  # checks the arguments
+    lams = as_eigenvalues(lams)
+    beta = eta * rho * lams**2 / (2 - eta * lams)
+    checks = []
+    for p in points:
+        H = hess_J(p.point, lams, eta, rho)
+        closed = stationary_hessian(lams, eta, rho, p.index)
+        checks.append(
+            StationaryCheck(
+                lams=tuple(lams.tolist()),
+                point=p,
+                value=J(p.point, lams, eta, rho),
+                closed_form=float(-beta[p.index] / 2),
+                measured=hessian_signature(H),
+                predicted=(p.n_positive, p.n_negative, p.n_zero),
+                hessian_error=float(np.abs(H - closed).max()),
+                gradient_norm=float(np.linalg.norm(grad_J(p.point, lams, eta, rho))),
+                lowest_eigenvalue=float(np.linalg.eigvalsh(H).min()),
+            )
+        )
+    return checks

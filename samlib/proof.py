@@ -32,8 +32,16 @@ from samlib.quadratic import quadratic_constants, require_assumptions
 
 __all__ = [
     "LEMMA7_CHAIN",
+    "BallRuns",
     "BallStart",
+    "CycleSettling",
+    "Lemma11Chain",
+    "Lemma14Steps",
+    "Theorem1Gap",
+    "Theorem3Measurement",
+    "ball_runs",
     "ball_start_constants",
+    "cycle_settling_time",
     "delta_t",
     "entry_time",
     "gamma1_sphere_direction",
@@ -48,12 +56,16 @@ __all__ = [
     "lemma7_log_inv_Delta_bound",
     "lemma7_map",
     "lemma11_J_range",
+    "lemma11_chain",
     "lemma11_count_bound",
     "lemma11_count_bound_J",
+    "lemma11_high_steps",
     "lemma11_step_decrease",
     "lemma13_bound",
     "lemma14_T1",
     "lemma14_bad_step_factor",
+    "lemma14_classify",
+    "lemma14_log_ratio_bound",
     "lemma14_mu",
     "lemma14_steps",
     "lemma14_threshold",
@@ -64,13 +76,23 @@ __all__ = [
     "lemma18_eps_max",
     "lemma19_eps_max",
     "lemma19_steps",
+    "lemmas17_19_settling",
     "offaxis_ratio",
+    "runs_from",
     "s_t",
     "sam_gradients",
     "sample_ball",
     "sample_shell",
+    "sample_singular",
     "settling_time",
     "shell_density",
+    "singular_density",
+    "singular_mass_above",
+    "theorem1_eps_max",
+    "theorem1_factor",
+    "theorem1_gap",
+    "theorem3_grid",
+    "theorem3_series",
     "theorem3_steps",
     "theorem3_terms",
 ]
@@ -985,6 +1007,10 @@ def lemma14_threshold(lams, eta):
     lams = as_eigenvalues(lams)
     eta = as_scalar(eta, "eta", positive=True)
     require_assumptions.unchecked(lams, eta, where="Lemma 14")
+    return _threshold(lams, eta)
+
+
+def _threshold(lams, eta) -> float:
     mu = _mu(lams, eta)
     x1, xd = eta * lams[0], eta * lams[-1]
     return float(
@@ -1027,7 +1053,7 @@ def lemma14_bad_step_factor(lams, eta, rho):
 
 def lemma14_steps(lams, eta, rho, eps, ratio0):
     """Lemma 14's step count: ``δ ≤ ε`` after
-    ``(2/μ)(T1 log(4/(ηλ1)) + ½ log(ratio0/(2ε)))`` steps past T0.
+    ``(2/μ)[T1 log(4/(ηλ1)) + ½ log(ratio0/(2ε))]_+`` steps past T0.
 
     Parameters
     ----------
@@ -1040,8 +1066,10 @@ def lemma14_steps(lams, eta, rho, eps, ratio0):
 
     Notes
     -----
-    The paper counts the steps from T0 as if T0 = 0; the book checks
-    ``δ_t ≤ ε`` for ``t ≥ T0 + lemma14_steps(...)``.
+    The paper counts the steps from T0 as if T0 = 0 and does not take the positive
+    part; as printed (t counted from 0) the lemma fails when T0 is large (Chapter
+    4.4's corrected box and its check). The count holds for
+    ``t ≥ T0 + lemma14_steps(...)``.
     """
     lams, eta, _, c = _setup(lams, eta, rho, "Lemma 14", gap=True)
     eps = as_scalar(eps, "eps", positive=True)
@@ -1051,10 +1079,16 @@ def lemma14_steps(lams, eta, rho, eps, ratio0):
     return float_or_array(_alignment_steps(lams, eta, c, ratio0 / (2 * eps)))
 
 
-def _alignment_steps(lams, eta, c, ratio):
-    """``(2/μ)(T1 log(4/(ηλ1)) + ½ log(ratio))``, the count of Lemmas 14, 17, 19."""
+def _alignment_steps(lams, eta, c, ratio, printed=False):
+    """``(2/μ)[T1 log(4/(ηλ1)) + ½ log(ratio)]_+``, the count of Lemmas 14, 17, 19.
+
+    The positive part: a count of steps after T0 is never negative. (When the ratio
+    at T0 is tiny the bracket is negative; the paper's proofs take it as a number of
+    steps, which the corrected statements of Chapter 4.4 make explicit.)
+    """
     mu, T1 = _mu(lams, eta), _T1(lams, eta, c)
-    return 2 / mu * (T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio))
+    steps = 2 / mu * (T1 * np.log(4 / (eta * lams[0])) + 0.5 * np.log(ratio))
+    return steps if printed else np.maximum(steps, 0.0)
 
 
 # ------------------------------------------------------------------ Lemmas 16–19
@@ -1109,12 +1143,14 @@ def _eps17(lams, eta, c) -> float:
     )
 
 
-def lemma17_steps(lams, eta, rho, eps, ratio0):
-    """Lemma 17's ``T2``: after it, ``|v_{t,1} ∓ β1| ≤ ε`` (alternating) and
-    ``δ_t ≤ ε²``.
+def lemma17_steps(lams, eta, rho, eps, ratio0, *, printed: bool = False):
+    """Lemma 17's ``T2``: for ``t ≥ T0 + T2``, ``|v_{t,1} ∓ β1| ≤ ε`` (alternating)
+    and ``δ_t ≤ ε²``.
 
-    ``T2 = (2/μ)(T1 log(4/(ηλ1)) + ½ log(ratio0/(2ε²))) + (6/(ηλ1)) ln(1/ε)``,
-    counted from the entry step T0 (see :func:`lemma14_steps`).
+    ``T2 = (2/μ)[T1 log(4/(ηλ1)) + ½ log(ratio0/(2ε²))]_+ + (6/(ηλ1)) ln(1/ε)``,
+    counted from the entry step T0 (see :func:`lemma14_steps`; the paper counts from
+    0 and has no positive part, under which the lemma fails for a start far out
+    along e1).
 
     Parameters
     ----------
@@ -1124,11 +1160,13 @@ def lemma17_steps(lams, eta, rho, eps, ratio0):
         ``0 < ε <`` :func:`lemma17_eps_max`.
     ratio0 : float or array_like
         ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²``.
+    printed : bool
+        The paper's formula, without the positive part (it can be negative).
     """
     lams, eta, c, eps, ratio0 = _count_arguments(
         lams, eta, rho, eps, ratio0, "Lemma 17", _eps17, _EPS17
     )
-    return float_or_array(_steps17(lams, eta, c, eps, ratio0))
+    return float_or_array(_steps17(lams, eta, c, eps, ratio0, printed))
 
 
 _EPS17 = "min{√(ηλ1β1/(2γ1)), ηλ1/(2γ1), 1/b, β1/2}"
@@ -1148,10 +1186,9 @@ def _count_arguments(lams, eta, rho, eps, ratio0, lemma, eps_max, bound):
     return lams, eta, c, eps, as_param(ratio0, "ratio0", positive=True)
 
 
-def _steps17(lams, eta, c, eps, ratio0):
-    return _alignment_steps(lams, eta, c, ratio0 / (2 * eps**2)) + 6 / (
-        eta * lams[0]
-    ) * math.log(1 / eps)
+def _steps17(lams, eta, c, eps, ratio0, printed=False):
+    alignment = _alignment_steps(lams, eta, c, ratio0 / (2 * eps**2), printed)
+    return alignment + 6 / (eta * lams[0]) * math.log(1 / eps)
 
 
 def lemma18_eps_max():
@@ -1206,10 +1243,11 @@ def _eps19(lams, eta, c) -> float:
     )
 
 
-def lemma19_steps(lams, eta, rho, eps, ratio0):
+def lemma19_steps(lams, eta, rho, eps, ratio0, *, printed: bool = False):
     """Lemma 19's count: ``‖v_t ∓ β1e1‖ ≤ ε`` (alternating) for t past T0 by
 
-    ``(2/μ)(T1 log(4/(ηλ1)) + ½ log(2(1+β1)² ratio0/ε²)) + (6/(ηλ1)) ln(2(1+β1)/ε)``.
+    ``(2/μ)[T1 log(4/(ηλ1)) + ½ log(2(1+β1)² ratio0/ε²)]_+
+    + (6/(ηλ1)) ln(2(1+β1)/ε)``.
 
     This is :func:`lemma17_steps` at ``ε/(2(1+β1))`` (Lemmas 17 and 18 combined).
 
@@ -1219,27 +1257,44 @@ def lemma19_steps(lams, eta, rho, eps, ratio0):
         As in :func:`lemma17_steps`.
     eps : float
         ``0 < ε <`` :func:`lemma19_eps_max`.
+    printed : bool
+        The paper's formula, without the positive part (it can be negative).
     """
     lams, eta, c, eps, ratio0 = _count_arguments(
         lams, eta, rho, eps, ratio0, "Lemma 19", _eps19, _EPS19
     )
-    return float_or_array(_steps17(lams, eta, c, eps / (2 * (1 + c.beta[0])), ratio0))
+    small = eps / (2 * (1 + c.beta[0]))
+    return float_or_array(_steps17(lams, eta, c, small, ratio0, printed))
 
 
 # ------------------------------------------------------------------- Theorem 3
 
 
-def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
-    """The four terms of Theorem 3's iteration bound, transcribed term by term.
+def theorem3_terms(
+    lams, eta, rho, eps, R, q, A, delta, *, corrected: bool = False
+) -> dict[str, float]:
+    """The four terms of Theorem 3's iteration bound, term by term.
 
-    With ``μ = min{ηλd, λ1²/λ2² - 1}`` and ``L = [log(R/(ηρλ1))]_+`` the bound is
+    With ``μ = min{ηλd, λ1²/λ2² - 1}``, ``L = [log(R/(ηρλ1))]_+`` and
+    ``T = L/(ηλd)`` the printed bound (``corrected=False``) is the sum of
 
     * ``alignment`` = 6λ1⁵ / (ηλd⁶ μ) · log(4/(ηλ1)) (Lemma 14: the first component
       takes over);
     * ``initial_ratio`` = (1/μ)(log(4(1 + ηρλ1²)²/(λd² ε²)) + log(R²/q));
-    * ``early_descent`` = 2L/(ηλd μ) · (log(2λ1R) + L log(9·6^{d+3}R³/((ηλd)^{d+3}
-      (ηρλ1)³))/(ηλd) + log(4π^{d/2}(4ηρλ1²)^{d-1} L A/(Γ(d/2) δ ηλd))) (Lemmas 6, 7);
+    * ``early_descent`` = (2T/μ) · (log(2λ1R) + T log(9·6^{d+3}R³/((ηλd)^{d+3}
+      (ηρλ1)³)) + log(4π^{d/2}(4ηρλ1²)^{d-1} T A/(Γ(d/2) δ))) (Lemmas 6, 7);
     * ``convergence`` = 6/(ηλ1) · ln(2(1 + ηρλ1²)/(λd ε)) (Lemmas 16–19).
+
+    ``corrected=True`` gives the bound that the lemmas prove (Chapter 4.5's box):
+
+    * ``alignment`` with 8 in place of 6: the proof's ``6β1λ1³/(ηµβdλd⁴)`` is up to
+      ``(2 - ηλd)/(2 - ηλ1) ≤ 4/3`` times the printed ``6λ1⁵/(ηλd⁶μ)``;
+    * ``early_descent`` with ``T̄ = ⌈T⌉`` in place of T (the number of descent steps
+      is an integer, Lemmas 6 and 7), ``A/(λ1⋯λd)`` in place of A (Lemma 7 needs the
+      density of ``v0 = Λw0``), and ``T̄`` more steps (the lemmas count from the
+      entry step ``T0 ≤ T̄``);
+    * and the range ``max{1, λd} ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2}``, which makes
+      Lemma 19's accuracy ``λd ε`` fit Lemmas 17 and 18.
 
     Parameters
     ----------
@@ -1248,20 +1303,16 @@ def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
     rho : float
         ρ > 0.
     eps : float
-        Target accuracy, ``0 < ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2}``.
+        Target accuracy, ``0 < ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2}`` (divided by
+        ``max{1, λd}`` when ``corrected``).
     R, q : float
         With probability 1 - δ the start has ``‖w0‖ ≤ R`` and ``w0,1² ≥ q``.
     A : float
         Upper bound on the density of ``w0``.
     delta : float
         Failure probability δ > 0 (the theorem holds with probability 1 - 2δ).
-
-    Notes
-    -----
-    The paper's last simplification replaces ``6β1λ1³/(ηµβdλd⁴)`` by
-    ``6λ1⁵/(ηλd⁶μ)``; since ``β1/βd = (λ1²/λd²)(2 - ηλd)/(2 - ηλ1)``, this is smaller
-    by the factor ``(2 - ηλd)/(2 - ηλ1) ≤ 4/3``. The function transcribes the
-    theorem as stated; Chapter 4.5 compares it with measured step counts.
+    corrected : bool
+        The printed bound (False, default) or the proved one (True).
     """
     lams = as_eigenvalues(lams)
     eta = as_param(eta, "eta", positive=True)
@@ -1276,9 +1327,11 @@ def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
     eps_max = min(
         math.sqrt(eta * lam1 / 2), 1 / (2 * rho * lam1), eta * rho * lam1**2 / 2
     )
-    if not eps < eps_max:
+    scale = max(1.0, lamd) if corrected else 1.0
+    if not scale * eps < eps_max:
+        what = "max{1, λd}·ε" if corrected else "ε"
         raise ValueError(
-            "Theorem 3 assumes ε < min{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2} = "
+            f"Theorem 3 assumes {what} < min{{√(ηλ1/2), 1/(2ρλ1), ηρλ1²/2}} = "
             f"{eps_max:.6g}, got ε = {eps:.6g}"
         )
     if not q <= R**2:
@@ -1297,12 +1350,14 @@ def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
     mu = _mu(lams, eta)
     etalam_d = eta * lamd
     L = max(math.log(R / (eta * rho * lam1)), 0.0)
-    alignment = 6 * lam1**5 / (eta * lamd**6 * mu) * math.log(4 / (eta * lam1))
+    factor = 8 if corrected else 6
+    alignment = factor * lam1**5 / (eta * lamd**6 * mu) * math.log(4 / (eta * lam1))
     initial_ratio = (
         math.log(4 * (1 + eta * rho * lam1**2) ** 2 / (lamd**2 * eps**2))
         + math.log(R**2 / q)
     ) / mu
-    if L > 0:
+    T = math.ceil(L / etalam_d) if corrected else L / etalam_d
+    if T > 0:
         log_density_growth = (
             math.log(9)
             + (d + 3) * math.log(6)
@@ -1310,22 +1365,19 @@ def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
             - (d + 3) * math.log(etalam_d)
             - 3 * math.log(eta * rho * lam1)
         )
+        log_density = math.log(A) - (np.sum(np.log(lams)) if corrected else 0.0)
         log_ring = (
             math.log(4)
             + (d / 2) * math.log(math.pi)
             + (d - 1) * math.log(4 * eta * rho * lam1**2)
-            + math.log(L)
-            + math.log(A)
+            + math.log(T)
+            + log_density
             - math.lgamma(d / 2)
             - math.log(delta)
-            - math.log(etalam_d)
         )
-        early_descent = (
-            2
-            * L
-            / (etalam_d * mu)
-            * (math.log(2 * lam1 * R) + L * log_density_growth / etalam_d + log_ring)
-        )
+        early_descent = 2 * T / mu * (
+            math.log(2 * lam1 * R) + T * log_density_growth + log_ring
+        ) + (T if corrected else 0.0)
     else:
         early_descent = 0.0
     convergence = (
@@ -1334,18 +1386,21 @@ def theorem3_terms(lams, eta, rho, eps, R, q, A, delta) -> dict[str, float]:
     return {
         "alignment": alignment,
         "initial_ratio": initial_ratio,
-        "early_descent": early_descent,
+        "early_descent": float(early_descent),
         "convergence": convergence,
     }
 
 
-def theorem3_steps(lams, eta, rho, eps, R, q, A, delta) -> float:
+def theorem3_steps(
+    lams, eta, rho, eps, R, q, A, delta, *, corrected: bool = False
+) -> float:
     """Theorem 3's explicit number of SAM steps after which the iterates are ε-close
     to the 2-cycle (with probability 1 - 2δ).
 
-    The sum of the terms of :func:`theorem3_terms`; arguments as there. Raises a
-    ``ValueError`` naming the assumption (λ1 > λ2, η < 1/(2λ1), the range of ε)
-    that the arguments violate.
+    The sum of the terms of :func:`theorem3_terms`; arguments as there
+    (``corrected=True`` for the bound the lemmas prove). Raises a ``ValueError``
+    naming the assumption (λ1 > λ2, η < 1/(2λ1), the range of ε) that the arguments
+    violate.
 
     Examples
     --------
@@ -1354,4 +1409,618 @@ def theorem3_steps(lams, eta, rho, eps, R, q, A, delta) -> float:
     >>> t > 1000
     True
     """
-    return float(sum(theorem3_terms(lams, eta, rho, eps, R, q, A, delta).values()))
+    terms = theorem3_terms(lams, eta, rho, eps, R, q, A, delta, corrected=corrected)
+    return float(sum(terms.values()))
+
+
+# ===================================================================================
+# Lemmas 11–20 and Theorems 1–3 in Chapters 4.3–4.5: the corrected statements, their
+# measured counterparts, and the passage Theorem 3 ⇒ Theorem 1 ⇒ Theorem 2.
+# ===================================================================================
+
+
+@dataclass(frozen=True)
+class Lemma11Chain:
+    """The bounds of Lemma 11 on ``|{t ≥ T0 : ‖v_t‖ ≥ (1 + ε)β1}|``.
+
+    Attributes
+    ----------
+    step_decrease : float
+        ``ηε²λ1β1(2 - ηλ1)/2``: J drops at least this much at each such step.
+    via_J : float
+        ``(max J - min J)/step_decrease``, the first bound of the corrected chain.
+    middle : float
+        ``4β1/((2 - ηλ1)ηε²λ1βd)``, from ``max J - min J ≤ 2β1²/βd``.
+    final : float
+        ``3β1/(ηε²λ1βd)`` (needs ``ηλ1 ≤ 2/3``, implied by ``ηλ1 < 1/2``).
+    printed_via_J : float
+        The paper's middle expression ``2/(ηε²λ1β1) (max J - min J)``, which can
+        exceed ``final``.
+    """
+
+    step_decrease: float
+    via_J: float
+    middle: float
+    final: float
+    printed_via_J: float
+
+
+def lemma11_chain(lams, eta, rho, eps) -> Lemma11Chain:
+    """Lemma 11's chain ``count ≤ via_J ≤ middle ≤ final``, as the lemmas prove it.
+
+    At a step with ``‖v_t‖ ≥ (1 + ε)β1`` Lemma 10's decrease is
+    ``(η/2) Σ vi²(1 - βi/‖v‖)²(2 - ηλi)λi/βi ≥ (η/2)(2 - ηλ1)(λ1/β1)(ε/(1+ε))²‖v‖²
+    ≥ ηε²λ1β1(2 - ηλ1)/2`` (``βi ≤ β1``, ``λi/βi ≥ λ1/β1``, ``2 - ηλi ≥ 2 - ηλ1``);
+    the paper replaces ``2 - ηλ1`` by 1. The range of J over the ball is
+    :func:`lemma11_J_range` ``≤ b²/(2βd) ≤ 2β1²/βd`` (``β1/2 ≤ b = (2 - ηλ1)β1 ≤ 2β1``),
+    and ``4/(2 - ηλ1) ≤ 3``.
+
+    Examples
+    --------
+    >>> c = lemma11_chain([1.0, 0.6, 0.35, 0.2], 0.2, 1.0, 0.05)
+    >>> c.printed_via_J > c.final >= c.middle >= c.via_J
+    True
+    """
+    lams, eta, _, c = _setup(lams, eta, rho, "Lemma 11")
+    eps = as_scalar(eps, "eps", positive=True)
+    x1, beta1, betad = eta * lams[0], c.beta[0], c.beta[-1]
+    printed_decrease = _step_decrease(lams, eta, eps, c)
+    decrease = printed_decrease * (2 - x1)
+    return Lemma11Chain(
+        step_decrease=float(decrease),
+        via_J=float(_J_range(c) / decrease),
+        middle=float(4 * beta1 / ((2 - x1) * eta * eps**2 * lams[0] * betad)),
+        final=float(3 * beta1 / (eta * eps**2 * lams[0] * betad)),
+        printed_via_J=float(_J_range(c) / printed_decrease),
+    )
+
+
+@dataclass(frozen=True)
+class Lemma14Steps:
+    """Each step ``t → t+1`` of trajectories, classified as in Lemma 14.
+
+    Arrays of shape ``(T, ...)`` for gradients ``V`` of shape ``(T + 1, ..., d)``.
+
+    Attributes
+    ----------
+    shrinks : ndarray of bool
+        Every ratio ``v_{t,i}²/v_{t,1}²`` (i ≥ 2) shrank by more than ``(1 + μ)²``.
+    below : ndarray of bool
+        ``‖v_t‖/β1`` is below Lemma 14's threshold (:func:`lemma14_threshold`).
+    growth : ndarray
+        The largest factor ``max_i (v_{t+1,i}²/v_{t+1,1}²)/(v_{t,i}²/v_{t,1}²)``.
+    decided : ndarray of bool
+        Steps where the comparison is meaningful: no component is zero or
+        underflowed at t or t+1, and ``‖v_t‖/β1`` is not within 1e-9 of the
+        threshold.
+    """
+
+    shrinks: np.ndarray
+    below: np.ndarray
+    growth: np.ndarray
+    decided: np.ndarray
+
+
+def lemma14_classify(V, lams, eta, rho) -> Lemma14Steps:
+    """Classify the steps of gradient trajectories ``V = Λw`` as Lemma 14 does.
+
+    Lemma 14 says ``shrinks == below`` at every decided step (the equivalence);
+    :func:`lemma14_bad_step_factor` bounds ``growth`` inside the ball.
+
+    Parameters
+    ----------
+    V : array_like, shape (T + 1, ..., d)
+        Gradients along trajectories, time first (e.g. ``lams * run_sam(...)``).
+    lams, eta, rho
+        As in :func:`lemma14_T1`.
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    V = as_points(V, name="V", d=lams.size)
+    if V.ndim < 2 or V.shape[0] < 2:
+        raise ValueError("V must hold at least two time steps (shape (T + 1, ..., d))")
+    normal = np.all(V**2 > 1e-250, axis=-1)
+    with np.errstate(all="ignore"):
+        ratios = V[..., 1:] ** 2 / V[..., :1] ** 2
+        per_step = ratios[1:] / ratios[:-1]
+    mu = _mu(lams, eta)
+    threshold = _threshold(lams, eta)
+    level = np.linalg.norm(V[:-1], axis=-1) / c.beta[0]
+    decided = normal[:-1] & normal[1:] & (np.abs(level / threshold - 1) > 1e-9)
+    return Lemma14Steps(
+        shrinks=np.all(per_step < 1 / (1 + mu) ** 2, axis=-1),
+        below=level < threshold,
+        growth=np.where(normal[:-1] & normal[1:], per_step.max(axis=-1), np.nan),
+        decided=decided,
+    )
+
+
+def lemma14_log_ratio_bound(lams, eta, rho, ratio0, steps, n_bad=None):
+    """Lemma 14's bound on ``log Σ_{i≥2} v_{T0+N,i}²/v_{T0+N,1}²`` after N steps.
+
+    ``-2(N - T1) log(1 + μ) + 2T1 log(2/(ηλ1)) + log(ratio0)``: at most T1 of the N
+    steps from the entry step T0 fail (each multiplies a ratio by at most
+    ``(2/(ηλ1))²``), the others shrink every ratio by ``(1 + μ)²``. It holds for every
+    ``N ≥ 0``. With ``n_bad`` (the measured number of failing steps) the chain uses
+    it and the exact worst factor (:func:`lemma14_bad_step_factor`) instead, which
+    gives a bound tight enough to fail if a per-step claim were wrong.
+
+    By Lemma 13, ``δ_{T0+N} ≤ exp(bound)/2``. The paper's printed third part reads
+    ``δ_{T+1}`` with exponent ``2(T - T1)`` and T counted from 0: that is this
+    function at ``steps = T0 + N - 1`` for the step ``T0 + N``.
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`lemma14_T1`.
+    ratio0 : float or array_like
+        ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²`` (:func:`offaxis_ratio`).
+    steps : int or array_like
+        N, the number of steps after T0.
+    n_bad : int or array_like, optional
+        Measured number of failing steps among them.
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 14", gap=True)
+    ratio0 = as_param(ratio0, "ratio0", positive=True)
+    steps = as_param(steps, "steps", nonneg=True)
+    mu, x1 = _mu(lams, eta), eta * lams[0]
+    if n_bad is None:
+        bad, log_factor = _T1(lams, eta, c), 2 * math.log(2 / x1)
+    else:
+        bad = as_param(n_bad, "n_bad", nonneg=True)
+        log_factor = math.log((1 - eta * lams[-1]) ** 2 / ((1 - x1) ** 2 * x1**2))
+    bound = -2 * (steps - bad) * math.log1p(mu) + bad * log_factor + np.log(ratio0)
+    return float_or_array(bound)
+
+
+@dataclass(frozen=True)
+class CycleSettling:
+    """Measured steps after which Lemmas 17 and 19 conclude (−1: not within the
+    horizon), one per trajectory.
+
+    Attributes
+    ----------
+    lemma17 : ndarray
+        First t after which ``|v_{t,1}| - β1| ≤ ε``, ``δ_t ≤ ε²`` and the sign of
+        ``v_{t,1}`` alternates, for good.
+    lemma19 : ndarray
+        First t after which ``min_s ‖v_t - sβ1e1‖ ≤ ε`` and the sign alternates, for
+        good.
+    """
+
+    #: Column titles of :meth:`row`.
+    HEADER = (
+        "ε",
+        "Lemma 17: measured (max)",
+        "Lemma 17: $T_0 + T_2$ (min)",
+        "Lemma 19: measured (max)",
+        "Lemma 19: $T_0$ + count (min)",
+    )
+
+    lemma17: np.ndarray
+    lemma19: np.ndarray
+
+    def row(self, eps, bound17, bound19) -> list:
+        """Chapter 4.4's table row: the slowest run against the smallest bound."""
+        return [
+            f"{eps:g}",
+            int(np.max(self.lemma17)),
+            f"{np.min(bound17):.3g}",
+            int(np.max(self.lemma19)),
+            f"{np.min(bound19):.3g}",
+        ]
+
+
+def lemmas17_19_settling(V, lams, eta, rho, eps) -> CycleSettling:
+    """The measured counterparts of Lemma 17's and Lemma 19's step counts.
+
+    Parameters
+    ----------
+    V : array_like, shape (T + 1, n, d)
+        Gradients ``Λw_t`` of n trajectories.
+    lams, eta, rho
+        As in :func:`lemma17_steps`.
+    eps : float
+        ε > 0.
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 17", gap=True)
+    V = as_points(V, name="V", d=lams.size)
+    eps = as_scalar(eps, "eps", positive=True)
+    beta1 = c.beta[0]
+    s = np.sign(V[..., 0])
+    flips = np.concatenate([s[1:] == -s[:-1], np.ones_like(s[:1], bool)])
+    e1 = np.eye(lams.size)[0]
+    to_cycle = np.minimum(
+        np.linalg.norm(V - beta1 * e1, axis=-1), np.linalg.norm(V + beta1 * e1, axis=-1)
+    )
+    ok17 = (np.abs(np.abs(V[..., 0]) - beta1) <= eps) & (_delta(V) <= eps**2) & flips
+    ok19 = (to_cycle <= eps) & flips
+    return CycleSettling(
+        lemma17=np.asarray(settling_time(np.where(ok17, 0.0, 1.0), 0.5)),
+        lemma19=np.asarray(settling_time(np.where(ok19, 0.0, 1.0), 0.5)),
+    )
+
+
+def cycle_settling_time(path, lams, eta, rho, eps):
+    """Measured counterpart of Theorem 3: the first t after which, for good,
+    ``‖w_t ∓ ce1‖ ≤ ε`` and ``‖w_{t+1} ± ce1‖ ≤ ε`` (opposite sides).
+
+    Parameters
+    ----------
+    path : array_like, shape (T + 1, ..., d)
+        SAM iterates, time first.
+    lams, eta, rho
+        As in :func:`samlib.limit_cycle`.
+    eps : float
+        ε > 0.
+
+    Returns
+    -------
+    int or ndarray
+        The step (−1 if the conclusion fails at the last pair of steps).
+    """
+    from samlib.quadratic import cycle_distance
+
+    path = as_points(path, name="path")
+    eps = as_scalar(eps, "eps", positive=True)
+    dist = cycle_distance(path, lams, eta, rho)
+    sides = np.sign(path[..., 0])
+    ok = (dist[:-1] <= eps) & (dist[1:] <= eps) & (sides[1:] == -sides[:-1])
+    return settling_time(np.where(ok, 0.0, 1.0), 0.5)
+
+
+def theorem1_factor(lams, eta, *, printed: bool = False) -> float:
+    """The leading factor of Theorem 1's number of steps.
+
+    ``(κ⁵ + d/(ηλd))/(ηλd μ)`` is what Theorem 3 gives (``t ≥ factor · C log³(1/ε)``
+    with C = 30, for ε below :func:`theorem1_eps_max`); the paper prints
+    ``κ⁵/(ηλd μ) + d`` (``printed=True``), which Theorem 3's early-descent term,
+    of order ``d log³/((ηλd)² μ)``, exceeds as η → 0 by more than any power of
+    ``log(1/ε)``.
+
+    Parameters
+    ----------
+    lams, eta
+        ``λ1 > λ2 ≥ ... ≥ λd > 0`` and ``0 < η < 1/(2λ1)``; ``κ = λ1/λd``.
+    printed : bool
+        Return the paper's factor instead.
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_scalar(eta, "eta", positive=True)
+    require_assumptions.unchecked(lams, eta, where="Theorem 1")
+    kappa, xd, d = lams[0] / lams[-1], eta * lams[-1], lams.size
+    mu = _mu(lams, eta)
+    if printed:
+        return float(kappa**5 / (xd * mu) + d)
+    return float((kappa**5 + d / xd) / (xd * mu))
+
+
+def theorem1_eps_max(lams, eta, rho, R, q, A, delta) -> float:
+    """The ε below which Theorem 3's bound is at most
+    ``30 · theorem1_factor · log³(1/ε)`` (Theorem 3 ⇒ Theorem 1, Chapter 4.5).
+
+    The minimum of Theorem 3's corrected range and the values that make each
+    logarithm of the bound at most ``log(1/ε)``: ``ηλd/6``,
+    ``λd/(2(1 + ηρλ1²))``, ``q/R²``, ``ηρλ1/R``, ``1/(2λ1R)``, ``1/A``, ``δ``,
+    ``λd`` and ``1/9``: monomials in the quantities Theorem 1's ``p'`` takes.
+    """
+    lams, eta, rho, _ = _setup(lams, eta, rho, "Theorem 1", gap=True)
+    R = as_scalar(R, "R", positive=True)
+    q = as_scalar(q, "q", positive=True)
+    A = as_scalar(A, "A", positive=True)
+    delta = as_scalar(delta, "delta", positive=True)
+    lam1, lamd = lams[0], lams[-1]
+    theorem3_range = min(
+        math.sqrt(eta * lam1 / 2), 1 / (2 * rho * lam1), eta * rho * lam1**2 / 2
+    ) / max(1.0, lamd)
+    return float(
+        min(
+            theorem3_range,
+            eta * lamd / 6,
+            lamd / (2 * (1 + eta * rho * lam1**2)),
+            q / R**2,
+            eta * rho * lam1 / R,
+            1 / (2 * lam1 * R),
+            1 / A,
+            delta,
+            lamd,
+            1 / 9,
+        )
+    )
+
+
+def sample_singular(n, d, seed):
+    """``n`` points with independent coordinates of density ``1/(4√|x|)`` on [-1, 1].
+
+    A continuous distribution whose density ``Π_i 1/(4√|w_i|)`` is unbounded (near
+    every coordinate hyperplane), used in Chapter 4.5 to show why Theorem 1 ⇒
+    Theorem 2 needs a truncation. Each ``|w_i| = U_i²`` with ``U_i`` uniform, and a
+    random sign.
+    """
+    n = as_count(n, "n", minimum=1)
+    d = as_count(d, "d", minimum=1)
+    rng = as_rng(seed)
+    return rng.choice([-1.0, 1.0], size=(n, d)) * rng.random((n, d)) ** 2
+
+
+def singular_density(w):
+    """The density ``Π_i 1/(4√|w_i|)`` of :func:`sample_singular` (0 outside the
+    cube ``[-1, 1]^d``, ``inf`` on a coordinate hyperplane)."""
+    w = as_points(w)
+    inside = np.all(np.abs(w) <= 1, axis=-1)
+    with np.errstate(divide="ignore"):
+        value = np.prod(1 / (4 * np.sqrt(np.abs(w))), axis=-1)
+    return float_or_array(np.where(inside, value, 0.0))
+
+
+def singular_mass_above(A, d):
+    """``Pr[p(w0) > A]`` for :func:`sample_singular` in dimension d, exactly.
+
+    ``p(w0) = 4^{-d} / Π U_i`` exceeds A iff ``Π U_i < r = 1/(4^d A)``, and for
+    uniform ``U_i`` this has probability ``r Σ_{k<d} (-log r)^k / k!`` (for r ≤ 1).
+    """
+    A = as_scalar(A, "A", positive=True)
+    d = as_count(d, "d", minimum=1)
+    r = 1 / (4**d * A)
+    if r >= 1:
+        return 1.0
+    return float(r * sum((-math.log(r)) ** k / math.factorial(k) for k in range(d)))
+
+
+@dataclass(frozen=True)
+class BallRuns:
+    """SAM runs on ``ℓ = ½wᵀΛw`` from starts uniform in a ball, seen through
+    ``v_t = Λw_t`` (the objects of Sections 4.3–4.5).
+
+    Attributes
+    ----------
+    W, V : ndarray, shape (T + 1, n, d)
+        Iterates and gradients ``V = ΛW``.
+    norms : ndarray, shape (T + 1, n)
+        ``‖v_t‖``.
+    T0 : ndarray of int, shape (n,)
+        Entry steps into the ball ``‖v‖ ≤ b`` (−1 if a run never enters).
+    ratio0 : ndarray, shape (n,)
+        ``Σ_{i≥2} v_{T0,i}²/v_{T0,1}²`` at each run's entry step.
+    """
+
+    W: np.ndarray
+    V: np.ndarray
+    norms: np.ndarray
+    T0: np.ndarray
+    ratio0: np.ndarray
+
+
+def ball_runs(lams, eta, rho, n, radius, n_steps, seed) -> BallRuns:
+    """``n`` SAM runs of ``n_steps`` steps from starts uniform in ``‖w0‖ ≤ radius``
+    (:func:`sample_ball`, then :func:`runs_from`).
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`lemma6_descent_time` (``η < 1/(2λ1)``).
+    n, n_steps : int
+        Number of runs and of steps.
+    radius : float
+        Radius of the ball of starts.
+    seed : int or numpy.random.Generator
+    """
+    lams = as_eigenvalues(lams)
+    w0 = sample_ball(n, lams.size, radius, seed)
+    return runs_from(lams, eta, rho, w0, n_steps)
+
+
+def runs_from(lams, eta, rho, w0, n_steps) -> BallRuns:
+    """SAM runs of ``n_steps`` steps from the starts ``w0``, seen through ``Λw``.
+
+    Parameters
+    ----------
+    lams, eta, rho
+        As in :func:`lemma6_descent_time` (``η < 1/(2λ1)``).
+    w0 : array_like, shape (d,) or (n, d)
+        Starts (one start is treated as a batch of one).
+    n_steps : int
+
+    Raises
+    ------
+    ValueError
+        If a run has not entered the ball ``‖v‖ ≤ b`` within ``n_steps``.
+    """
+    from samlib.quadratic import Quadratic
+    from samlib.steps import run_sam
+
+    lams, eta, rho, c = _setup(lams, eta, rho, "Section 4")
+    w0 = as_points(w0, name="w0", d=lams.size).reshape(-1, lams.size)
+    n = w0.shape[0]
+    W = run_sam(
+        Quadratic(lams).grad, w0, eta, rho, as_count(n_steps, "n_steps", minimum=1)
+    )
+    V = lams * W
+    norms = np.linalg.norm(V, axis=-1)
+    T0 = np.asarray(entry_time(norms, c.b))
+    if np.any(T0 < 0):
+        raise ValueError(
+            f"{int(np.sum(T0 < 0))} runs never enter the ball ‖v‖ ≤ b within "
+            f"{n_steps} steps: run more steps"
+        )
+    ratio0 = np.asarray(offaxis_ratio(V[T0, np.arange(n)]))
+    return BallRuns(W=W, V=V, norms=norms, T0=T0, ratio0=ratio0)
+
+
+def lemma11_high_steps(runs: BallRuns, lams, eta, rho, eps) -> np.ndarray:
+    """The steps Lemma 11 counts: ``t ≥ T0`` with ``‖v_t‖ ≥ (1 + ε)β1``.
+
+    Returns
+    -------
+    ndarray of bool, shape (T + 1, n)
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 11")
+    eps = as_scalar(eps, "eps", positive=True)
+    after = np.arange(runs.norms.shape[0])[:, None] >= runs.T0
+    return (runs.norms >= (1 + eps) * c.beta[0]) & after
+
+
+@dataclass(frozen=True)
+class Theorem3Measurement:
+    """Theorem 3's bound and the measured steps for one setting of
+    :func:`theorem3_grid`.
+
+    Attributes
+    ----------
+    kappa, d, eps
+        Condition number ``λ1/λd``, dimension and accuracy.
+    measured : int
+        The largest :func:`cycle_settling_time` over the starts.
+    bound, printed : float
+        The corrected bound (Chapter 4.5's box) and the paper's.
+    terms : dict
+        The corrected bound's terms (:func:`theorem3_terms`).
+    """
+
+    #: Column titles of :meth:`row`.
+    HEADER = (
+        "κ",
+        "d",
+        "measured steps",
+        "Theorem 3's bound",
+        "printed bound",
+        "bound / measured",
+        "largest term",
+    )
+
+    kappa: float
+    d: int
+    eps: float
+    measured: int
+    bound: float
+    printed: float
+    terms: dict
+
+    def row(self) -> list:
+        """The setting's row of Chapter 4.5's table."""
+        top = max(self.terms, key=self.terms.get).replace("_", " ")
+        ratio = self.bound / self.measured
+        return [
+            f"{self.kappa:g}",
+            self.d,
+            self.measured,
+            f"{self.bound:.2e}",
+            f"{self.printed:.2e}",
+            f"{ratio:.1e}",
+            top,
+        ]
+
+
+def theorem3_series(grid, key, **fixed):
+    """``(x, bound, measured)`` arrays along ``key`` (``"kappa"``, ``"d"`` or
+    ``"eps"``) of the measurements of :func:`theorem3_grid` that match ``fixed`` on
+    the other keys (an entry of ``fixed`` for ``key`` itself is ignored)."""
+    fixed = {k: v for k, v in fixed.items() if k != key}
+    picked = [m for m in grid if all(getattr(m, k) == v for k, v in fixed.items())]
+    if not picked:
+        raise ValueError(f"no measurement matches {fixed}")
+    return tuple(
+        np.array([getattr(m, name) for m in picked])
+        for name in (key, "bound", "measured")
+    )
+
+
+def theorem3_grid(kappas, dims, accuracies, eta, rho, R, delta, n, n_steps, seed):
+    """Theorem 3's bound against measured steps over a grid of settings.
+
+    For each condition number κ and dimension d, ``λ`` is spaced geometrically from
+    1 down to ``1/κ``; ``n`` starts uniform in ``‖w0‖ ≤ R`` (density
+    ``A = 1/vol(B_R)``, and ``q`` from :func:`ball_start_constants` for δ) run
+    ``n_steps`` SAM steps. For each accuracy ε the measured count is the largest
+    :func:`cycle_settling_time` over the starts.
+
+    Returns
+    -------
+    list of Theorem3Measurement
+        One per ``(κ, d, ε)``.
+
+    Raises
+    ------
+    ValueError
+        If a run has not settled within ``n_steps``.
+    """
+    from samlib.quadratic import Quadratic
+    from samlib.steps import run_sam
+
+    rng = as_rng(seed)
+    results = []
+    for kappa in kappas:
+        for d in dims:
+            lams = np.geomspace(1.0, 1.0 / kappa, d)
+            start = ball_start_constants(d, R, delta)
+            w0 = sample_ball(n, d, R, seed=rng)
+            path = run_sam(Quadratic(lams).grad, w0, eta, rho, n_steps)
+            for eps in accuracies:
+                settle = np.asarray(cycle_settling_time(path, lams, eta, rho, eps))
+                if np.any(settle < 0):
+                    raise ValueError(f"runs not settled in {n_steps} steps: more steps")
+                args = (lams, eta, rho, eps, R, start.q, start.A, delta)
+                results.append(
+                    Theorem3Measurement(
+                        kappa=kappa,
+                        d=d,
+                        eps=eps,
+                        measured=int(settle.max()),
+                        bound=theorem3_steps(*args, corrected=True),
+                        printed=theorem3_steps(*args),
+                        terms=theorem3_terms(*args, corrected=True),
+                    )
+                )
+    return results
+
+
+@dataclass(frozen=True)
+class Theorem1Gap:
+    """Theorem 3's bound against Theorem 1's leading factors (:func:`theorem1_gap`).
+
+    Attributes
+    ----------
+    eps : ndarray
+        The accuracy used, half of :func:`theorem1_eps_max`.
+    ell : ndarray
+        ``log(1/ε)``.
+    bound : ndarray
+        Theorem 3's corrected bound.
+    ratio : ndarray
+        ``bound / (theorem1_factor · ℓ³)``: at most 30 (Theorem 3 ⇒ Theorem 1).
+    printed_ratio : ndarray
+        ``bound / (κ⁵/(ηλdμ) + d)``, the bound over the paper's factor.
+    """
+
+    eps: np.ndarray
+    ell: np.ndarray
+    bound: np.ndarray
+    ratio: np.ndarray
+    printed_ratio: np.ndarray
+
+
+def theorem1_gap(lams, etas, rho, R, q, A, delta) -> Theorem1Gap:
+    """Theorem 3's corrected bound, at ``ε`` half the largest of
+    :func:`theorem1_eps_max`, for each step size in ``etas``, against Theorem 1's
+    leading factors (ours and the printed one).
+
+    Parameters
+    ----------
+    lams : array_like
+        ``λ1 > λ2 ≥ ... ≥ λd > 0``.
+    etas : array_like
+        Step sizes, each ``< 1/(2λ1)``.
+    rho, R, q, A, delta
+        As in :func:`theorem3_terms`.
+    """
+    etas = np.atleast_1d(as_param(etas, "etas", positive=True))
+    eps = np.array([theorem1_eps_max(lams, e, rho, R, q, A, delta) / 2 for e in etas])
+    bound = np.array(
+        [
+            theorem3_steps(lams, e, rho, x, R, q, A, delta, corrected=True)
+            for e, x in zip(etas, eps, strict=True)
+        ]
+    )
+    ell = np.log(1 / eps)
+    ours = np.array([theorem1_factor(lams, e) for e in etas])
+    printed = np.array([theorem1_factor(lams, e, printed=True) for e in etas])
+    return Theorem1Gap(eps, ell, bound, bound / (ours * ell**3), bound / printed)

@@ -37,10 +37,15 @@ KNOWN_CORRECTIONS = {
     "lem-5",
     "lem-6",
     "lem-7",
+    "prop-8",
     "rem-9",
     "lem-11",
+    "lem-14",
     "lem-16",
+    "lem-17",
     "lem-18",
+    "lem-19",
+    "thm-3",
     "thm-21",
 }
 
