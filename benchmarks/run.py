@@ -89,6 +89,7 @@ def notebooks_in_toc_order() -> list[Path]:
 # --------------------------------------------------------------------------- code
 DRAWING = re.compile(
     r"\b(ax|axes|fig|plt|Explorer|display|glue|Markdown|HTML|jshtml_sweep)\b|"
+    r"\bplotting\.(show|draw|plot|move)_\w+\(|"
     r"\.(set_\w+|plot|semilogy|semilogx|imshow|contourf?|legend|annotate)\("
 )
 NUMERIC = re.compile(r"\b(np|math|samlib|proof|run_\w+|[a-z_]*loss)\b")

@@ -12,10 +12,17 @@ The mathematics of Bartlett, Long & Bousquet (JMLR 2023) as small pure functions
 * Hessian drift (Section 5): :func:`top_eigenpair`, :func:`grad_lambda_max`,
   :func:`theorem21_prediction`;
 * losses: :class:`Objective` and every loss of the book in :mod:`samlib.objectives`;
-* :mod:`samlib.proof` (the quantities of Lemmas 6–20), :mod:`samlib.stability`
-  (edges of stability of GD, SAM and USAM), :mod:`samlib.valley` (the valley
-  xy = 1 and drift speeds), :mod:`samlib.variants` (momentum and stochastic SAM),
+* :mod:`samlib.proof` (the quantities of Lemmas 4–20 and Theorem 3),
+  :mod:`samlib.stability` (edges of stability of GD, SAM and USAM),
+  :mod:`samlib.valley` (the valley xy = 1 and drift speeds),
+  :mod:`samlib.variants` (momentum and stochastic SAM),
   :mod:`samlib.network` (a two-layer network with Hessian-vector products);
+* the labs of Chapter 7: :mod:`samlib.widths` (measures of the width of a minimum),
+  :mod:`samlib.margins` (the max-margin direction of the logistic loss),
+  :mod:`samlib.line_derivatives` (derivatives from a few gradients along a line),
+  :mod:`samlib.generalisation` (the digits study) and :mod:`samlib.local_potential`
+  (a local Lemma 10 and the saddles of J);
+* results tables: :mod:`samlib.tables`;
 * figures: :mod:`samlib.plotting` (palette, style, contours and paths),
   :mod:`samlib.widgets` (live explorers and their static sweeps) and
   :mod:`samlib.rendering` (the partial redraws and animations behind them).

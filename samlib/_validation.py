@@ -47,6 +47,17 @@ def as_points(w, name: str = "w", d: int | None = None) -> np.ndarray:
     return arr
 
 
+def as_point(w, name: str = "w", d: int | None = None) -> np.ndarray:
+    """Return one point ``w`` of shape ``(d,)`` (:func:`as_points`, not a batch)."""
+    arr = as_points(w, name, d)
+    if arr.ndim != 1:
+        shape = f"({d},)" if d is not None else "(d,)"
+        raise ValueError(
+            f"{name} must be one point of shape {shape}, got shape {arr.shape}"
+        )
+    return arr
+
+
 def as_param(value, name: str, *, positive: bool = False, nonneg: bool = False):
     """Return a scalar or array parameter (``eta``, ``rho``, ...) after checking it.
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from samlib._validation import (
     as_param,
+    as_point,
     as_points,
     kernel_of,
     sign_fixed,
@@ -126,9 +127,7 @@ def grad_lambda_max(objective: Objective, w, *, step: float | None = None):
     derivatives (the tests measure it against exact ``d3`` on the book's objectives).
     """
     objective = as_objective(objective)
-    w = as_points(w)
-    if w.ndim != 1:
-        raise ValueError(f"w must be one point of shape (d,), got shape {w.shape}")
+    w = as_point(w)
     if step is not None:
         step = as_param(step, "step", positive=True)
     return _grad_lambda_max(objective, w, _hessian_at(objective, w), step)
@@ -158,9 +157,7 @@ def _checked(objective, wz, eta, rho):
     """The arguments of Theorem 21's functions, checked once: a samlib Objective,
     one point ``w_z`` of shape ``(d,)`` and positive ``η``, ``ρ``."""
     objective = as_objective(objective)
-    wz = as_points(wz, name="wz")
-    if wz.ndim != 1:
-        raise ValueError(f"wz must be one point of shape (d,), got shape {wz.shape}")
+    wz = as_point(wz, name="wz")
     return (
         objective,
         wz,

@@ -19,7 +19,7 @@ from math import factorial
 
 import numpy as np
 
-from samlib._validation import as_points
+from samlib._validation import as_point
 
 __all__ = ["line_derivatives"]
 
@@ -72,10 +72,8 @@ def line_derivatives(
     >>> bool(np.allclose(c, [[0.0, 0.0], [0.0, 0.0], [1.0, 0.0]], atol=1e-12))
     True
     """
-    w = as_points(w, "w")
-    v = as_points(v, "v", d=w.shape[-1])
-    if w.ndim != 1 or v.ndim != 1:
-        raise ValueError("w and v must be single points of shape (d,)")
+    w = as_point(w, "w")
+    v = as_point(v, "v", d=w.shape[-1])
     s = np.asarray(offsets, dtype=float)
     if s.ndim != 1 or s.size == 0 or not np.isfinite(s).all():
         raise ValueError("offsets must be a non-empty 1-D array of finite numbers")

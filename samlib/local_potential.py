@@ -43,6 +43,7 @@ from samlib._validation import (
     as_count,
     as_eigenvalues,
     as_param,
+    as_point,
     as_points,
     as_rng,
     float_or_array,
@@ -129,9 +130,7 @@ def local_quadratic(objective: Objective, w_star, *, tol: float = 1e-9):
     ([2.0, 1.0], [[1.0, 0.0], [0.0, 1.0]])
     """
     objective = as_objective(objective)
-    w_star = as_points(w_star, name="w_star")
-    if w_star.ndim != 1:
-        raise ValueError(f"w_star must be one point (d,), got shape {w_star.shape}")
+    w_star = as_point(w_star, name="w_star")
     H = np.asarray(objective.hess(w_star), dtype=float)
     d = w_star.size
     if H.shape != (d, d) or not np.all(np.isfinite(H)):

@@ -31,11 +31,14 @@ from samlib._validation import PointFunction, as_param, float_or_array
 
 __all__ = [
     "Objective",
+    "as_objective",
     "cubic_objective",
     "logistic_loss",
+    "manifold_loss",
     "paper_objective",
     "product_loss",
     "quadratic_objective",
+    "quartic_objective",
     "rotated_objective",
     "sharpening_loss",
 ]

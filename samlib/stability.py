@@ -26,6 +26,7 @@ import numpy as np
 from samlib._validation import (
     as_count,
     as_param,
+    as_point,
     as_points,
     as_scalar,
     float_or_array,
@@ -299,9 +300,7 @@ def edge_of_stability_trace(objective, w0, eta, rho, n_steps: int) -> StabilityT
     from samlib.steps import run_gd, run_sam
 
     objective = as_objective(objective)
-    w0 = as_points(w0, name="w0")
-    if w0.ndim != 1:
-        raise ValueError(f"w0 must be one point of shape (d,), got shape {w0.shape}")
+    w0 = as_point(w0, name="w0")
     eta = as_scalar(eta, "eta", positive=True)
     rho = as_scalar(rho, "rho", nonneg=True)
     n_steps = as_count(n_steps, "n_steps", minimum=1)

@@ -36,7 +36,7 @@ from samlib._runner import (
 from samlib._validation import (
     as_count,
     as_param,
-    as_points,
+    as_point,
     as_rng,
     batch_param,
     unchecked,
@@ -208,9 +208,7 @@ def worst_perturbation(value, w, rho, *, n_angles: int = 20_000):
     """
     if not callable(value):
         raise TypeError(f"value must be a callable w -> ℓ(w), got {value!r}")
-    w = as_points(w, d=2)
-    if w.ndim != 1:
-        raise ValueError(f"w must be one point of shape (2,), got shape {w.shape}")
+    w = as_point(w, d=2)
     rho = as_param(rho, "rho", positive=True)
     if np.ndim(rho) > 1:
         raise ValueError(f"rho must be a number or a 1-D array, got {np.shape(rho)}")
