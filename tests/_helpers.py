@@ -5,6 +5,8 @@
   central finite differences, the independent computation that samlib's exact
   derivatives are checked against.
 * :func:`cubic_example`: a loss whose third derivative is constant.
+* :func:`load_module`: a script of the repository (``assignments/build.py``, a build
+  step of ``book/_ext``) imported as a module.
 """
 
 from __future__ import annotations
@@ -88,3 +90,16 @@ def full_render(fig) -> np.ndarray:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=fig.dpi)
     return png_pixels(buffer.getvalue())
+
+
+def load_module(name: str, path: Path):
+    """The Python file ``path`` imported as the module ``name`` (once; cached)."""
+    import importlib.util
+    import sys
+
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

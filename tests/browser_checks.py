@@ -17,10 +17,25 @@ import functools
 import gzip
 import http.server
 import importlib.util
+import os
 import shutil
 import sys
 import threading
 from pathlib import Path
+
+#: ``SAMBOOK_REQUIRE_BROWSER=1`` (set by ``.ci/run``) turns a missing prerequisite of
+#: the browser tests (a build, Playwright, axe-core, Chromium) into a failure.
+REQUIRED = os.environ.get("SAMBOOK_REQUIRE_BROWSER") == "1"
+
+
+def missing(reason: str):
+    """Skip a browser test for want of ``reason``, or fail it where CI requires it."""
+    import pytest
+
+    if REQUIRED:
+        pytest.fail(f"browser test prerequisite missing: {reason}")
+    pytest.skip(reason)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}

@@ -26,7 +26,6 @@ grading of wrong submissions is in ``test_grading.py``.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import os
 import re
@@ -43,6 +42,7 @@ import pytest
 import yaml
 
 import samlib
+from _helpers import load_module
 from samlib.objectives import paper_objective, product_loss, sharpening_loss
 from samlib.stability import gd_edge, sam_edge
 
@@ -51,17 +51,9 @@ SOURCES = ROOT / "assignments"
 STUB_ERROR = re.compile(r"^q\d+: write \w+$")
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load("assignments_build", SOURCES / "build.py")
-grade = _load("assignments_grade", SOURCES / "grade.py")
-reference = _load("assignments_reference", SOURCES / "reference.py")
+build = load_module("assignments_build", SOURCES / "build.py")
+grade = load_module("assignments_grade", SOURCES / "grade.py")
+reference = load_module("assignments_reference", SOURCES / "reference.py")
 NAMES = build.ASSIGNMENTS
 COURSE = build.assignments()
 

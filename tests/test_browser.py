@@ -19,12 +19,11 @@ with ``index.html``, a sheet that shows them side by side.
 from __future__ import annotations
 
 import html
-import importlib.util
 import os
 import re
-import sys
 from pathlib import Path
 
+import browser_checks as checks
 import pytest
 
 from _helpers import book_pages
@@ -32,30 +31,8 @@ from _helpers import book_pages
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-REQUIRED = os.environ.get("SAMBOOK_REQUIRE_BROWSER") == "1"
 
 pytestmark = pytest.mark.acceptance
-
-
-def _checks():
-    name = "browser_checks"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("browser_checks.py")
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-checks = _checks()
-
-
-def _missing(reason: str):
-    if REQUIRED:
-        pytest.fail(f"browser test prerequisite missing: {reason}")
-    pytest.skip(reason)
 
 
 def _pages() -> list[str]:
@@ -74,7 +51,7 @@ PAGES = _pages()
 @pytest.fixture(scope="module")
 def server():
     if not (HTML / "index.html").exists():
-        _missing("the book is not built (run `make book` first)")
+        checks.missing("the book is not built (run `make book` first)")
     with checks.Site(HTML) as site:
         yield site.origin
 
@@ -84,14 +61,14 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("the playwright package is not installed")
+        checks.missing("the playwright package is not installed")
     try:
         checks.axe_source()
     except ImportError:
-        _missing("axe-core is not installed (axe-playwright-python)")
+        checks.missing("axe-core is not installed (axe-playwright-python)")
     executable = checks.chromium()
     if executable is None:
-        _missing("no chromium binary on PATH")
+        checks.missing("no chromium binary on PATH")
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=executable, args=checks.CHROMIUM_ARGS
@@ -189,7 +166,7 @@ def write_screenshot_sheet() -> int:
 def test_no_live_widget_controls_in_static_pages():
     """No ipywidgets output may sit dead in the static HTML."""
     if not (HTML / "index.html").exists():
-        _missing("the book is not built (run `make book` first)")
+        checks.missing("the book is not built (run `make book` first)")
     dead = [
         page
         for page in PAGES
@@ -202,7 +179,7 @@ def test_no_live_widget_controls_in_static_pages():
 def test_site_ships_no_source_maps_and_serves_mathjax():
     """No ``*.map`` in the site; MathJax 3 is part of it; no CDN address in a page."""
     if not (HTML / "index.html").exists():
-        _missing("the book is not built (run `make book` first)")
+        checks.missing("the book is not built (run `make book` first)")
     maps = sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.map"))
     assert not maps, f"source maps shipped: {maps}"
     assert (HTML / "_static" / "mathjax" / "tex-chtml.js").is_file()
@@ -222,10 +199,12 @@ LAUNCH_LINK = re.compile(
 def test_launch_links_point_at_files_in_the_repository(page_path):
     """Binder and Colab buttons open this chapter's notebook in this repository."""
     if not (HTML / "index.html").exists():
-        _missing("the book is not built (run `make book` first)")
+        checks.missing("the book is not built (run `make book` first)")
     repository = os.environ.get("BOOK_REPOSITORY_URL", "")
     if not repository:
-        _missing("BOOK_REPOSITORY_URL is not set, so the build has no launch buttons")
+        checks.missing(
+            "BOOK_REPOSITORY_URL is not set, so the build has no launch buttons"
+        )
     owner_repo = repository.removeprefix("https://github.com/").strip("/")
     links = [m["url"] for m in LAUNCH_LINK.finditer((HTML / page_path).read_text())]
     binder = [u for u in links if "mybinder.org" in u]

@@ -13,43 +13,20 @@ layout makes scrollable must not be reported.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import io
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+import browser_checks as checks
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).with_name("fixtures") / "scratch_book"
-REQUIRED = os.environ.get("SAMBOOK_REQUIRE_BROWSER") == "1"
 
 pytestmark = pytest.mark.acceptance
-
-
-def _checks():
-    name = "browser_checks"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("browser_checks.py")
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-checks = _checks()
-
-
-def _missing(reason: str):
-    if REQUIRED:
-        pytest.fail(f"browser test prerequisite missing: {reason}")
-    pytest.skip(reason)
 
 
 def _wide_figure_png() -> bytes:
@@ -77,7 +54,7 @@ def _wide_figure_png() -> bytes:
 def scratch_site(tmp_path_factory):
     """The scratch book, built with the book's configuration, served over HTTP."""
     if shutil.which("jupyter-book") is None:
-        _missing("jupyter-book is not installed")
+        checks.missing("jupyter-book is not installed")
     book = tmp_path_factory.mktemp("scratch_book")
     shutil.copytree(FIXTURE, book, dirs_exist_ok=True)
     for part in ("_ext", "_static", "references.bib"):
@@ -118,10 +95,10 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("the playwright package is not installed")
+        checks.missing("the playwright package is not installed")
     executable = checks.chromium()
     if executable is None:
-        _missing("no chromium binary on PATH")
+        checks.missing("no chromium binary on PATH")
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=executable, args=checks.CHROMIUM_ARGS

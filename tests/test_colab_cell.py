@@ -1,6 +1,5 @@
 """Every chapter opens with the Colab setup cell (``book/_ext/colab_cell.py``)."""
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -10,20 +9,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from _helpers import load_module
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(
-        name, ROOT / "book/_ext" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-colab_cell = _load("colab_cell")
-repository = _load("repository")
+colab_cell = load_module("colab_cell", ROOT / "book/_ext" / "colab_cell.py")
+repository = load_module("repository", ROOT / "book/_ext" / "repository.py")
 CHAPTERS = colab_cell.chapters()
 
 

@@ -18,7 +18,6 @@ row with a status that says what happened, and the rest of the notebook is still
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -32,6 +31,8 @@ import nbformat
 import pytest
 import yaml
 
+from _helpers import load_module
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [
     pytest.mark.acceptance,
@@ -41,15 +42,7 @@ TIMEOUT, CELL_TIMEOUT = 240, 10  # seconds, for the test; course.yml has the def
 TABLE = Path(__file__).with_name("assignment_mutants.yml")
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load("assignments_build", ROOT / "assignments" / "build.py")
+build = load_module("assignments_build", ROOT / "assignments" / "build.py")
 
 
 @dataclass(frozen=True)
@@ -176,7 +169,7 @@ def graded(tmp_path_factory):
 
 
 def _points(autograder_zip) -> dict[str, float]:
-    grade = _load("assignments_grade", ROOT / "assignments" / "grade.py")
+    grade = load_module("assignments_grade", ROOT / "assignments" / "grade.py")
     return grade.question_points(autograder_zip)
 
 

@@ -18,30 +18,20 @@ transformations on small inputs.
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from _helpers import load_module
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_build():
-    spec = importlib.util.spec_from_file_location(
-        "assignments_build", ROOT / "assignments" / "build.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["assignments_build"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build()
+build = load_module("assignments_build", ROOT / "assignments" / "build.py")
 _OPEN = re.compile(r"^\s*(`{3,}|:{3,})\s*\{solution\}")
 BINARY = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", ".ttf", ".eot"}
 
