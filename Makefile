@@ -1,11 +1,13 @@
 # The two commands of the quick start. Each installs the pinned requirements (and
-# samlib, editable) into the active Python environment first, so a fresh venv works.
+# samlib, editable) into the active Python environment first, so a fresh venv works;
+# an environment that already has them skips pip (tools/requirements_met.py).
 PYTHON ?= python3
 
 .PHONY: install book test acceptance lint clean
 
 install:
-	$(PYTHON) -m pip install --quiet -r requirements.txt
+	@$(PYTHON) tools/requirements_met.py requirements.txt >/dev/null || \
+		$(PYTHON) -m pip install --quiet -r requirements.txt
 
 # Notebook outputs are cached by their code (jupyter-cache); a change to samlib clears
 # the cache and Sphinx's record of read pages, so that every chapter is re-executed
@@ -27,9 +29,9 @@ test: install
 acceptance: install
 	$(PYTHON) -m pytest -m acceptance
 
-# The package, its tests, the benchmarks, the book's extensions, the assignments and
-# the chapters (notebooks included): lint and formatting.
-LINTED = samlib tests benchmarks book/_ext assignments book/*.ipynb
+# The package, its tests, the benchmarks, the tools, the book's extensions, the
+# assignments and the chapters (notebooks included): lint and formatting.
+LINTED = samlib tests benchmarks tools book/_ext assignments book/*.ipynb
 
 lint:
 	$(PYTHON) -m ruff check $(LINTED)
