@@ -28,7 +28,12 @@ from samlib._validation import (
     as_scalar,
     float_or_array,
 )
-from samlib.quadratic import quadratic_constants, require_assumptions
+from samlib.quadratic import (
+    Quadratic,
+    cycle_distance,
+    quadratic_constants,
+    require_assumptions,
+)
 
 __all__ = [
     "LEMMA7_CHAIN",
@@ -37,6 +42,7 @@ __all__ = [
     "CycleSettling",
     "Lemma11Chain",
     "Lemma14Steps",
+    "SettlingStudy",
     "Theorem1Gap",
     "Theorem3Measurement",
     "ball_runs",
@@ -84,6 +90,7 @@ __all__ = [
     "sample_ball",
     "sample_shell",
     "sample_singular",
+    "settling_study",
     "settling_time",
     "shell_density",
     "singular_density",
@@ -259,6 +266,86 @@ def settling_time(dist, eps):
     result = np.where(outside.any(axis=0), last, 0)
     result = np.where(outside[-1], -1, result)
     return float_or_array(result) if np.ndim(result) else int(result)
+
+
+@dataclass(frozen=True)
+class SettlingStudy:
+    """Settling times of a batch of SAM runs on a quadratic (:func:`settling_study`).
+
+    Attributes
+    ----------
+    lams : ndarray
+        The eigenvalues.
+    settle : ndarray, shape batch
+        :func:`settling_time` of each run, −1 if it has not settled by ``n_steps``.
+    ends : ndarray, shape (keep, *batch, d)
+        The last ``keep`` iterates of each run.
+    n_steps : int
+    """
+
+    lams: np.ndarray
+    settle: np.ndarray
+    ends: np.ndarray
+    n_steps: int
+
+    @property
+    def settled(self) -> float:
+        """The fraction of runs that settled within ``n_steps``."""
+        return float(np.mean(self.settle >= 0))
+
+    def quantiles(self, q=(0, 0.1, 0.5, 0.9, 1)) -> np.ndarray:
+        """Integer quantiles of the settling times, a run that has not settled
+        counted as ``n_steps + 1``."""
+        times = np.where(self.settle < 0, self.n_steps + 1, self.settle)
+        return np.quantile(times, q).astype(int)
+
+
+def settling_study(
+    lams, eta, rho, starts, n_steps, eps, *, relative=False, strict=True, keep=2
+) -> SettlingStudy:
+    """Run SAM on ``½wᵀΛw`` from a batch of starts and measure when each run
+    settles on the 2-cycle ``±c e1`` of Theorem 2 (Chapter 3).
+
+    Parameters
+    ----------
+    lams : array_like
+        Eigenvalues ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float or array_like
+        As in :func:`samlib.run_sam`: arrays broadcast against the batch shape
+        ``starts.shape[:-1]``.
+    starts : array_like, shape (..., d)
+    n_steps : int
+    eps : float
+        The accuracy: a run has settled from the first ``t`` after which its
+        distance to the cycle (:func:`samlib.cycle_distance`) stays ``≤ eps``.
+    relative : bool
+        Measure the distance in units of ``c = ηρλ1/(2 - ηλ1)``.
+    strict : bool
+        As in :func:`samlib.cycle_distance`: by default raise unless Theorem 2's
+        assumptions hold; ``strict=False`` allows any ``ηλ1 < 2``.
+    keep : int
+        How many of the last iterates to keep.
+
+    Examples
+    --------
+    >>> s = settling_study([1.0, 0.5], 0.2, 1.0, [[2.0, 2.0], [1.0, -3.0]], 200, 1e-6)
+    >>> s.settled, s.ends.shape
+    (1.0, (2, 2, 2))
+    """
+    from samlib.steps import run_sam
+
+    lams = as_eigenvalues(lams)
+    keep = as_count(keep, "keep", minimum=1)
+    paths = run_sam(Quadratic(lams).grad, starts, eta, rho, n_steps)
+    far = cycle_distance(paths, lams, eta, rho, strict=strict)
+    if relative:
+        far = far / (eta * rho * lams[0] / (2 - eta * lams[0]))
+    return SettlingStudy(
+        lams=lams,
+        settle=np.asarray(settling_time(far, eps)),
+        ends=paths[-keep:].copy(),
+        n_steps=paths.shape[0] - 1,
+    )
 
 
 @dataclass(frozen=True)

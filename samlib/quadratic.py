@@ -29,11 +29,16 @@ from samlib.steps import normalize
 __all__ = [
     "Quadratic",
     "QuadraticConstants",
+    "QuadraticRun",
+    "RunProfile",
     "cycle_distance",
+    "cycle_jacobian",
     "cycle_multipliers",
     "limit_cycle",
     "quadratic_constants",
     "require_assumptions",
+    "run_profile",
+    "sam_on_quadratic",
     "theorem1_rate",
     "violated_assumptions",
 ]
@@ -355,6 +360,45 @@ def cycle_multipliers(lams, eta) -> np.ndarray:
     return m
 
 
+def cycle_jacobian(lams, eta, rho, *, h: float = 1e-7) -> np.ndarray:
+    """The Jacobian of the two-step SAM map ``w ↦ SAM(SAM(w))`` at the cycle point
+    ``c e1``, by forward differences of eq. (3) (Chapter 3).
+
+    An independent check of :func:`cycle_multipliers`: to first order the two-step
+    map multiplies a displacement along ``e_i`` by ``m_i²``, so the Jacobian is
+    ``diag(m²)`` up to ``O(h)``.
+
+    Parameters
+    ----------
+    lams : array_like
+        Eigenvalues ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float
+        Step size with ``ηλ1 < 2`` (where the 2-cycle exists) and radius.
+    h : float
+        The forward-difference step.
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+        Entry ``(i, j)``: the change of coordinate i per unit move along ``e_j``.
+
+    Examples
+    --------
+    >>> cycle_jacobian([1.0, 0.5], 0.2, 1.0).round(4)
+    array([[0.64  , 0.    ],
+           [0.    , 0.2025]])
+    """
+    lams = as_eigenvalues(lams)
+    eta = as_scalar(eta, "eta", positive=True)
+    rho = as_scalar(rho, "rho", positive=True)
+    h = as_scalar(h, "h", positive=True)
+    point = limit_cycle(lams, eta, rho, strict=False)[0]
+    quad = Quadratic(lams)
+    nudged = point + h * np.eye(lams.size)  # the cycle point, nudged along each axis
+    twice = quad.sam_map(quad.sam_map(nudged, eta, rho), eta, rho)
+    return (twice - point).T / h
+
+
 def theorem1_rate(lams, eta, *, printed: bool = False):
     """The factor of Theorem 1's number of steps in front of ``p(log(1/ε))``.
 
@@ -400,3 +444,158 @@ def theorem1_rate(lams, eta, *, printed: bool = False):
     if printed:
         return float_or_array(kappa5 / (eta * lamd * mu) + d)
     return float_or_array((kappa5 + d / (eta * lamd)) / (eta * lamd * mu))
+
+
+@dataclass(frozen=True)
+class QuadraticRun:
+    """One SAM run on ``½wᵀΛw`` with what Theorems 1–2 say about its end
+    (:func:`sam_on_quadratic`).
+
+    Attributes
+    ----------
+    lams : ndarray
+        The eigenvalues.
+    path : ndarray, shape (n_steps + 1, d)
+        SAM's iterates ``w_0, ..., w_n``.
+    gd : ndarray or None
+        Gradient descent's iterates from the same start with the same η, if asked.
+    cycle : ndarray, shape (2, d)
+        The points ``±c e1``, ``c = ηρλ1/(2 - ηλ1)`` (:func:`limit_cycle`,
+        ``strict=False``).
+    distance : float
+        Distance from the last iterate to the set of 2-cycles
+        (:func:`cycle_distance` with ``all_cycles=True``: a circle if ``λ1 = λ2``).
+    problems : list of str
+        The assumptions of Theorems 1–2 that fail (:func:`violated_assumptions`).
+    """
+
+    lams: np.ndarray
+    path: np.ndarray
+    gd: np.ndarray | None
+    cycle: np.ndarray
+    distance: float
+    problems: list
+
+    @property
+    def status(self) -> str:
+        """The failing assumptions, or that they all hold, as one phrase."""
+        return "; ".join(self.problems) or "the assumptions of Theorems 1–2 hold"
+
+
+def sam_on_quadratic(lams, w0, eta, rho, n_steps, *, gd: bool = False) -> QuadraticRun:
+    """Run SAM (and optionally GD) on ``½wᵀΛw`` for any ``ηλ1 < 2`` and measure how
+    far the run ends from the 2-cycle of Theorem 2 (Chapters 1 and 3's explorers).
+
+    Parameters
+    ----------
+    lams : array_like
+        Eigenvalues ``λ1 ≥ ... ≥ λd > 0`` (``λ1 = λ2`` allowed).
+    w0 : array_like, shape (d,)
+        The start.
+    eta, rho : float
+        Step size and radius; the theorems' assumptions need not hold.
+    n_steps : int
+    gd : bool
+        Also run gradient descent from ``w0`` with step size ``η``.
+
+    Raises
+    ------
+    ValueError
+        If ``ηλ1 ≥ 2``: along ``e1`` gradient descent multiplies the distance to 0 by
+        ``|1 - ηλ1| ≥ 1``, SAM diverges too, and there is no 2-cycle.
+
+    Examples
+    --------
+    >>> run = sam_on_quadratic([1.0, 0.5], [2.0, 2.0], 0.2, 1.0, 300)
+    >>> run.distance < 1e-12, run.status
+    (True, 'the assumptions of Theorems 1–2 hold')
+    """
+    from samlib.steps import run_gd, run_sam
+
+    lams = as_eigenvalues(lams)
+    w0 = as_points(w0, name="w0", d=lams.size)
+    eta = as_scalar(eta, "eta", positive=True)
+    rho = as_scalar(rho, "rho", positive=True)
+    if not eta * lams[0] < 2:
+        raise ValueError(
+            f"η = {eta:.3g} ≥ 2/λ1 = {2 / lams[0]:.3g}: gradient descent diverges on "
+            "this quadratic (|1 − ηλ1| ≥ 1), and so does SAM"
+        )
+    quad = Quadratic(lams)
+    path = run_sam(quad.grad, w0, eta, rho, n_steps)
+    return QuadraticRun(
+        lams=lams,
+        path=path,
+        gd=run_gd(quad.grad, w0, eta, n_steps) if gd else None,
+        cycle=limit_cycle(lams, eta, rho, strict=False),
+        distance=cycle_distance(
+            path[-1], lams, eta, rho, strict=False, all_cycles=True
+        ),
+        problems=_violations(lams, eta),
+    )
+
+
+@dataclass(frozen=True)
+class RunProfile:
+    """What Chapter 3 measures along one SAM run (:func:`run_profile`).
+
+    Attributes
+    ----------
+    grad_norm, norm, loss : ndarray, shape (T,)
+        ``‖Λw_t‖``, ``‖w_t‖`` and ``ℓ(w_t)``.
+    share : ndarray, shape (T,)
+        ``|w_{t,1}|/‖w_t‖``, the first coordinate's share.
+    ratio : ndarray, shape (T,)
+        ``w_{t,1}²/w_{t,2}²`` (Lemma 5, part 3, in the ``w`` coordinates); only for
+        ``d ≥ 2``.
+    t_star : int
+        The first step with ``‖Λw_t‖ ≤ b = ηρλ1²`` (Lemma 5's absorbing ball), −1 if
+        there is none.
+    """
+
+    grad_norm: np.ndarray
+    norm: np.ndarray
+    loss: np.ndarray
+    share: np.ndarray
+    ratio: np.ndarray
+    t_star: int
+
+
+def run_profile(path, lams, eta, rho) -> RunProfile:
+    """Gradient length, distance to 0, loss, the first coordinate's share and the
+    step ``t*`` at which the gradient enters Lemma 5's ball ``‖Λw‖ ≤ ηρλ1²``.
+
+    Parameters
+    ----------
+    path : array_like, shape (T, d)
+        SAM's iterates on ``½wᵀΛw``, ``d ≥ 2``.
+    lams : array_like
+        Eigenvalues ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float
+        The run's step size and radius (for ``b = ηρλ1²``).
+
+    Examples
+    --------
+    >>> p = run_profile([[2.0, 2.0], [0.1, 0.1]], [1.0, 0.5], 0.2, 1.0)
+    >>> p.grad_norm.round(4), p.share.round(4), p.t_star
+    (array([2.2361, 0.1118]), array([0.7071, 0.7071]), 1)
+    """
+    lams = as_eigenvalues(lams)
+    path = as_points(path, name="path", d=lams.size)
+    if path.ndim != 2 or lams.size < 2:
+        raise ValueError(f"path must have shape (T, d) with d >= 2, got {path.shape}")
+    b = as_scalar(eta, "eta", positive=True) * as_scalar(rho, "rho", positive=True)
+    b *= lams[0] ** 2
+    grad_norm = np.linalg.norm(lams * path, axis=1)
+    norm = np.linalg.norm(path, axis=1)
+    inside = grad_norm <= b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share, ratio = np.abs(path[:, 0]) / norm, path[:, 0] ** 2 / path[:, 1] ** 2
+    return RunProfile(
+        grad_norm=grad_norm,
+        norm=norm,
+        loss=0.5 * np.sum(lams * path**2, axis=1),
+        share=share,
+        ratio=ratio,
+        t_star=int(np.argmax(inside)) if inside.any() else -1,
+    )

@@ -31,7 +31,14 @@ from samlib.plotting import (
     plot_two_phases,
     show_sam_on_quadratic,
 )
-from samlib.quadratic import cycle_multipliers, theorem1_rate
+from samlib.proof import settling_study, settling_time
+from samlib.quadratic import (
+    cycle_jacobian,
+    cycle_multipliers,
+    run_profile,
+    sam_on_quadratic,
+    theorem1_rate,
+)
 from samlib.stability import sam_multiplier
 
 CHAPTER = Path(__file__).resolve().parents[1] / "book" / "03_quadratics.ipynb"
@@ -75,6 +82,22 @@ def test_cycle_multipliers_need_the_cycle_to_exist():
         cycle_multipliers([1.0, 0.5], 2.0)
     with pytest.raises(ValueError, match="eta must be a scalar"):
         cycle_multipliers([1.0, 0.5], [0.1, 0.2])
+
+
+@pytest.mark.parametrize(
+    "lams, eta, rho", [([1.0, 0.8, 0.5, 0.1], 0.2, 1.0), ([2.0, 1.9], 0.9, 2.0)]
+)
+def test_cycle_jacobian_is_the_two_step_central_difference(lams, eta, rho):
+    quad = Quadratic(lams)
+    plus = limit_cycle(lams, eta, rho, strict=False)[0]
+    expected = central_difference(
+        lambda w: quad.sam_map(quad.sam_map(w, eta, rho), eta, rho), plus, h=1e-7
+    )
+    np.testing.assert_allclose(cycle_jacobian(lams, eta, rho), expected, atol=1e-5)
+    m = cycle_multipliers(lams, eta)
+    np.testing.assert_allclose(cycle_jacobian(lams, eta, rho), np.diag(m**2), atol=1e-5)
+    with pytest.raises(ValueError, match="ηλ1 < 2"):
+        cycle_jacobian(lams, 2.5 / lams[0], rho)
 
 
 # --------------------------------------------------------------------- cycle_distance
@@ -139,6 +162,106 @@ def test_cycle_distance_rejects_what_it_cannot_measure():
         cycle_distance(w, [1.0, 0.5], np.array([0.1, 0.6, 0.2]), 1.0)
     with pytest.raises(ValueError, match="ηλ1 < 2"):
         cycle_distance(w, [1.0, 0.5], np.array([0.1, 2.0, 0.2]), 1.0, strict=False)
+
+
+# ------------------------------------------- the explorers' run and Chapter 3's studies
+
+
+def test_sam_on_quadratic_is_run_sam_and_run_gd_with_the_theory_of_its_end():
+    lams, w0 = np.array([1.0, 0.5]), np.array([2.0, 2.0])
+    run = sam_on_quadratic(lams, w0, 0.2, 1.0, 300, gd=True)
+    np.testing.assert_array_equal(
+        run.path, run_sam(Quadratic(lams).grad, w0, 0.2, 1.0, 300)
+    )
+    assert np.linalg.norm(run.gd[-1]) < 1e-12 and run.gd.shape == (301, 2)
+    np.testing.assert_array_equal(run.cycle, limit_cycle(lams, 0.2, 1.0))
+    assert run.distance == cycle_distance(run.path[-1], lams, 0.2, 1.0)
+    assert run.problems == [] and run.status.endswith("Theorems 1–2 hold")
+    assert sam_on_quadratic(lams, w0, 0.2, 1.0, 5).gd is None
+
+
+def test_sam_on_quadratic_names_what_fails_and_refuses_to_diverge():
+    w0 = np.array([2.0, 2.0])
+    with pytest.raises(ValueError, match=r"η = 2.5 ≥ 2/λ1 = 2: .*diverges"):
+        sam_on_quadratic([1.0, 0.5], w0, 2.5, 1.0, 10)
+    equal = sam_on_quadratic([1.0, 1.0], w0, 0.2, 1.0, 300)  # a circle of cycles
+    assert "λ1 > λ2" in equal.status and equal.distance < 1e-12
+    large = sam_on_quadratic([1.0, 0.05], [0.05, 0.0], 1.98, 1.0, 299)
+    assert "η < 1/(2λ1)" in large.status and "λ1 > λ2" not in large.status
+
+
+def test_run_profile_measures_the_path():
+    lams, eta, rho = np.array([1.0, 0.5]), 0.2, 1.0
+    path = run_sam(Quadratic(lams).grad, [2.0, 2.0], eta, rho, 60)
+    p = run_profile(path, lams, eta, rho)
+    np.testing.assert_allclose(p.grad_norm, np.linalg.norm(path * lams, axis=1))
+    np.testing.assert_allclose(p.norm, np.linalg.norm(path, axis=1))
+    np.testing.assert_allclose(p.loss, Quadratic(lams).value(path))
+    np.testing.assert_allclose(p.share, np.abs(path[:, 0]) / p.norm)
+    np.testing.assert_allclose(p.ratio, path[:, 0] ** 2 / path[:, 1] ** 2)
+    b = quadratic_constants(lams, eta, rho).b
+    assert p.grad_norm[p.t_star] <= b and np.all(p.grad_norm[: p.t_star] > b)
+    assert run_profile(path[:1], lams, eta, rho).t_star == -1
+    with pytest.raises(ValueError, match="d >= 2"):
+        run_profile(path[:, :1], lams[:1], eta, rho)
+
+
+def test_settling_study_is_settling_time_of_the_distance_to_the_cycle():
+    lams, eta, rho = np.array([1.0, 0.6, 0.2]), 0.2, 1.0
+    starts = np.random.default_rng(3).normal(size=(50, 3))
+    s = settling_study(lams, eta, rho, starts, 150, 1e-6)
+    paths = run_sam(Quadratic(lams).grad, starts, eta, rho, 150)
+    expected = settling_time(cycle_distance(paths, lams, eta, rho), 1e-6)
+    np.testing.assert_array_equal(s.settle, expected)
+    np.testing.assert_array_equal(s.ends, paths[-2:])
+    assert s.settled == np.mean(expected >= 0)
+    times = np.where(expected < 0, 151, expected)
+    np.testing.assert_array_equal(
+        s.quantiles([0, 0.5, 1]), np.quantile(times, [0, 0.5, 1]).astype(int)
+    )
+    with pytest.raises(ValueError, match="λ1 > λ2"):
+        settling_study([1.0, 1.0], eta, rho, starts[:, :2], 10, 1e-6)
+
+
+def test_settling_study_over_step_sizes_relative_to_the_cycle():
+    etas, rho = np.array([0.3, 1.2]), 0.5
+    starts = np.random.default_rng(4).normal(size=(6, 1, 2))
+    s = settling_study(
+        [1.0, 0.5], etas, rho, starts, 400, 1e-5, relative=True, strict=False, keep=4
+    )
+    paths = run_sam(Quadratic([1.0, 0.5]).grad, starts, etas, rho, 400)
+    c = etas * rho / (2 - etas)
+    far = cycle_distance(paths, [1.0, 0.5], etas, rho, strict=False) / c
+    np.testing.assert_array_equal(s.settle, settling_time(far, 1e-5))
+    assert s.ends.shape == (4, 6, 2, 2) and s.settle.shape == (6, 2)
+    with pytest.raises(ValueError, match="η < 1/\\(2λ1\\)"):
+        settling_study([1.0, 0.5], etas, rho, starts, 10, 1e-5)
+
+
+# ------------------------------------------------------ checks of Chapter 3's exercises
+
+
+@pytest.mark.parametrize("lams", [[1.0, 0.5], [1.0, 0.8, 0.5, 0.1], [1.0, 0.99]])
+def test_on_the_cycle_the_gradient_norm_is_beta1_and_c_is_beta1_over_lambda1(lams):
+    """Exercise "ex-ch3-cycle-beta"."""
+    lams, eta, rho = np.array(lams), 0.2, 1.0
+    w = limit_cycle(lams, eta, rho)
+    beta1 = quadratic_constants(lams, eta, rho).beta[0]
+    np.testing.assert_allclose(np.linalg.norm(Quadratic(lams).grad(w), axis=1), beta1)
+    assert w[0, 0] == pytest.approx(beta1 / lams[0])
+
+
+def test_doubling_rho_doubles_the_picture_but_halving_eta_does_not_halve_it():
+    """Exercise "ex-ch3-rho-doubles", with Figure 1's settings."""
+    lams, eta, rho, w0 = np.array([1.0, 0.5]), 0.2, 1.0, np.array([2.0, 2.0])
+    quad, cycle = Quadratic(lams), limit_cycle(lams, eta, rho)
+    base = run_sam(quad.grad, w0, eta, rho, 60)
+    doubled = run_sam(quad.grad, 2 * w0, eta, 2 * rho, 60)
+    np.testing.assert_allclose(doubled, 2 * base)
+    np.testing.assert_allclose(limit_cycle(lams, eta, 2 * rho), 2 * cycle)
+    b = quadratic_constants(lams, eta, rho).b
+    assert quadratic_constants(lams, eta, 2 * rho).b == pytest.approx(2 * b)
+    assert not np.allclose(limit_cycle(lams, eta / 2, rho), cycle / 2)
 
 
 # ---------------------------------------------------------------------- theorem1_rate
