@@ -40,6 +40,8 @@ __all__ = [
     "BallRuns",
     "BallStart",
     "CycleSettling",
+    "Lemma6Runs",
+    "Lemma7Pushforward",
     "Lemma11Chain",
     "Lemma14Steps",
     "SettlingStudy",
@@ -53,7 +55,9 @@ __all__ = [
     "gamma1_sphere_direction",
     "lemma6_descent_time",
     "lemma6_log_ratio_bound",
+    "lemma6_runs",
     "lemma7_Delta",
+    "lemma7_chain_extremes",
     "lemma7_density_growth_chain",
     "lemma7_epsilon",
     "lemma7_inverse",
@@ -61,6 +65,7 @@ __all__ = [
     "lemma7_jacobian_det",
     "lemma7_log_inv_Delta_bound",
     "lemma7_map",
+    "lemma7_pushforward",
     "lemma11_J_range",
     "lemma11_chain",
     "lemma11_count_bound",
@@ -90,11 +95,13 @@ __all__ = [
     "sample_ball",
     "sample_shell",
     "sample_singular",
+    "sample_sphere",
     "settling_study",
     "settling_time",
     "shell_density",
     "singular_density",
     "singular_mass_above",
+    "squared_multipliers",
     "theorem1_eps_max",
     "theorem1_factor",
     "theorem1_gap",
@@ -427,6 +434,33 @@ def sample_ball(n, d, radius, seed):
     return g * radius * rng.random((len(g), 1)) ** (1 / g.shape[1])
 
 
+def sample_sphere(radii, d, seed):
+    """One point of norm ``radii[k]`` for each k, in a uniformly random direction
+    of ``R^d`` (a normalised Gaussian, as in :func:`sample_ball`).
+
+    Parameters
+    ----------
+    radii : array_like, shape (n,)
+        The norms, positive.
+    d : int
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (n, d)
+
+    Examples
+    --------
+    >>> np.linalg.norm(sample_sphere([1.0, 5.0], 3, seed=0), axis=1).round(12)
+    array([1., 5.])
+    """
+    radii = np.atleast_1d(as_param(radii, "radii", positive=True))
+    if radii.ndim != 1:
+        raise ValueError(f"radii must be one-dimensional, got shape {radii.shape}")
+    g, _ = _directions(radii.size, d, seed)
+    return radii[:, None] * g
+
+
 def _directions(n, d, seed):
     """``n`` checked random unit vectors of ``R^d`` (Gaussian, normalised) and the
     generator that drew them, for the samplers above and below."""
@@ -435,6 +469,40 @@ def _directions(n, d, seed):
     rng = as_rng(seed)
     g = rng.standard_normal((n, d))
     return g / np.linalg.norm(g, axis=1, keepdims=True), rng
+
+
+def squared_multipliers(radii, lams, eta, rho):
+    """``v_{t+1,i}²/v_{t,i}²`` as a function of ``‖v_t‖``, measured by one SAM step
+    (Lemma 5, parts 1–3; Chapter 4's figure of the multipliers).
+
+    From ``v_t = r (1, ..., 1)/√d`` for each ``r`` in ``radii``, one step of
+    :func:`sam_gradients`. By the recurrence the result is
+    ``((1 - ηλi)(r - γi)/r)²``, which crosses 1 at ``r = βi``.
+
+    Parameters
+    ----------
+    radii : array_like, shape (n,)
+        Gradient norms ``‖v_t‖ > 0``.
+    lams : array_like
+        ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float
+
+    Returns
+    -------
+    ndarray, shape (n, d)
+
+    Examples
+    --------
+    At ``‖v‖ = β1 = 1/9`` the first component keeps its magnitude, and the second
+    is multiplied by ``1 - ηλ2 - ηρλ2²/β1 = 0.45``:
+
+    >>> squared_multipliers([1 / 9], [1.0, 0.5], 0.2, 1.0).round(6)
+    array([[1.    , 0.2025]])
+    """
+    lams = as_eigenvalues(lams)
+    radii = np.atleast_1d(as_param(radii, "radii", positive=True))
+    probe = radii[:, None] * np.ones(lams.size) / math.sqrt(lams.size)  # ‖probe‖ = r
+    return (sam_gradients(probe, lams, eta, rho, 1)[1] / probe) ** 2
 
 
 # ------------------------------------------------------------------ Lemmas 6 and 7
@@ -514,6 +582,103 @@ def lemma6_log_ratio_bound(lams, eta, rho, R, Delta, v0, *, corrected=True):
         steps = steps + 2
     bound = steps * np.log(2 * R / Delta) + np.log(R**2 / v0[..., 0] ** 2)
     return float_or_array(bound)
+
+
+@dataclass(frozen=True)
+class Lemma6Runs:
+    """SAM runs followed in the gradient, measured against Lemma 6
+    (:func:`lemma6_runs`); every array but ``V`` and ``norms`` has the batch shape.
+
+    Attributes
+    ----------
+    V : ndarray, shape (n_steps + 1, *batch, d)
+        ``v_t`` (:func:`sam_gradients`).
+    norms : ndarray, shape (n_steps + 1, *batch)
+        ``‖v_t‖``.
+    R : ndarray
+        ``‖v0‖``, the smallest R of the lemma.
+    T : ndarray
+        :func:`lemma6_descent_time` at R.
+    T0 : ndarray
+        :func:`entry_time`: the first t with ``‖v_t‖ ≤ b`` (−1 if none yet).
+    Delta : ndarray
+        ``min_t |‖v_t‖ - γ1|`` over the steps run, the largest Δ of the lemma.
+    log_ratio : ndarray
+        ``log(Σ_{i≥2} v_{T0,i}²/v_{T0,1}²)`` (``inf`` where ``v_{0,1} = 0``).
+    log_bound, log_bound_printed : ndarray
+        :func:`lemma6_log_ratio_bound` at ``(R, Δ, v0)``, corrected and as printed
+        (``inf`` where ``v_{0,1} = 0``).
+    log_growth : ndarray
+        ``log_ratio`` minus the same logarithm at ``t = 0``: what the descent did to
+        the off-axis ratio (NaN where ``v_{0,1} = 0``).
+    """
+
+    V: np.ndarray
+    norms: np.ndarray
+    R: np.ndarray
+    T: np.ndarray
+    T0: np.ndarray
+    Delta: np.ndarray
+    log_ratio: np.ndarray
+    log_bound: np.ndarray
+    log_bound_printed: np.ndarray
+    log_growth: np.ndarray
+
+
+def lemma6_runs(v0, lams, eta, rho, n_steps) -> Lemma6Runs:
+    """Run SAM from each ``v0`` and measure what Lemma 6 speaks about: the entry
+    time ``T0`` into the ball ``‖v‖ ≤ b`` against ``T``, the margin Δ from the
+    sphere ``‖v‖ = γ1``, and the off-axis ratio at ``T0`` against its bound.
+
+    Parameters
+    ----------
+    v0 : array_like, shape (d,) or (..., d)
+        Initial gradients, nonzero.
+    lams : array_like
+        ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float
+        ``0 < η < 1/(2λ1)``, ρ > 0.
+    n_steps : int
+        How many steps to run; at least ``⌈T⌉`` for ``T0`` to be found.
+
+    Examples
+    --------
+    >>> r = lemma6_runs([[3.0, 1.0], [0.5, 0.5]], [1.0, 0.5], 0.2, 1.0, 40)
+    >>> r.T0, bool(np.all(r.T0 <= np.ceil(r.T)))
+    (array([9, 4]), True)
+    >>> bool(np.all(r.log_ratio <= r.log_bound))
+    True
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 6")
+    v0 = as_points(v0, name="v0", d=lams.size)
+    V = sam_gradients(v0, lams, eta, rho, as_count(n_steps, "n_steps", minimum=1))
+    norms = np.linalg.norm(V, axis=-1)
+    R = np.linalg.norm(v0, axis=-1)
+    T0 = np.asarray(entry_time(norms, c.b))
+    Delta = np.abs(norms - c.gamma[0]).min(axis=0)
+    at_T0 = np.take_along_axis(V, T0[None, ..., None], axis=0)[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log(np.asarray(offaxis_ratio(at_T0)))
+        log_growth = log_ratio - np.log(np.asarray(offaxis_ratio(v0)))
+    on_axis = v0[..., 0] == 0  # the bound is +inf there: log(R²/v_{0,1}²)
+    e1_R = np.multiply.outer(R, np.eye(lams.size)[0])  # any start of norm R off it
+    args = (lams, eta, rho, R, Delta, np.where(on_axis[..., None], e1_R, v0))
+
+    def bound(**kwargs):
+        return np.where(on_axis, np.inf, lemma6_log_ratio_bound(*args, **kwargs))
+
+    return Lemma6Runs(
+        V=V,
+        norms=norms,
+        R=R,
+        T=np.asarray(lemma6_descent_time(lams, eta, rho, R)),
+        T0=T0,
+        Delta=Delta,
+        log_ratio=log_ratio,
+        log_bound=bound(),
+        log_bound_printed=bound(corrected=False),
+        log_growth=log_growth,
+    )
 
 
 def _lemma7_parts(lams, eta, rho, R, A, delta):
@@ -969,6 +1134,109 @@ def lemma7_density_growth_chain(v, lams, eta, rho, R):
         np.full_like(r, 9 * R**3 / (B ** (d + 3) * g1**3)),
     ]
     return np.stack(lines)
+
+
+def lemma7_chain_extremes(chain) -> np.ndarray:
+    """The rows ``(line, smallest, largest)`` of Chapter 4's table of
+    :func:`lemma7_density_growth_chain`: each line of :data:`LEMMA7_CHAIN` with the
+    smallest and largest value it takes over the points (three significant digits).
+
+    Examples
+    --------
+    >>> chain = np.arange(14.0).reshape(7, 2)
+    >>> lemma7_chain_extremes(chain)[-1, 1:].tolist()
+    ['12', '13']
+    """
+    chain = np.asarray(chain, dtype=float)
+    if chain.ndim != 2 or chain.shape[0] != len(LEMMA7_CHAIN):
+        raise ValueError(
+            f"chain must have shape ({len(LEMMA7_CHAIN)}, n), got {chain.shape}"
+        )
+    extremes = np.char.mod("%.3g", np.column_stack([chain.min(1), chain.max(1)]))
+    return np.column_stack([np.array(LEMMA7_CHAIN), extremes])
+
+
+@dataclass(frozen=True)
+class Lemma7Pushforward:
+    """Where one SAM step sends points uniform in a shell, against the density
+    pushed forward (:func:`lemma7_pushforward`); one entry per cube.
+
+    Attributes
+    ----------
+    centres : ndarray, shape (k, d)
+        Centres of the cubes (images of the first k points).
+    measured : ndarray, shape (k,)
+        The fraction of the images ``f(v0)`` that lands in each cube.
+    predicted : ndarray, shape (k,)
+        ``∫ μ0(f⁻¹(x)) |det ∇f⁻¹(x)| dx`` over each cube (Monte Carlo), with the
+        true determinant.
+    printed : ndarray, shape (k,)
+        The same with eq. (6) as printed.
+    """
+
+    centres: np.ndarray
+    measured: np.ndarray
+    predicted: np.ndarray
+    printed: np.ndarray
+
+
+def lemma7_pushforward(
+    lams, eta, rho, r_in, r_out, side, *, n=400_000, n_mc=20_000, cubes=6, seed=0
+) -> Lemma7Pushforward:
+    """The change of variables behind Lemma 7: ``v1 = f(v0)`` has density
+    ``μ1(x) = μ0(f⁻¹(x)) |det ∇f⁻¹(x)|`` (eq. 6), checked by counting.
+
+    Draws ``n`` points ``v0`` uniform in the shell ``r_in ≤ ‖v‖ ≤ r_out``
+    (:func:`sample_shell`, seed ``seed``), takes one SAM step, and counts the
+    fraction landing in ``cubes`` cubes of side ``side`` centred on the first images;
+    the prediction integrates μ1 over each cube with ``n_mc`` uniform points (seed
+    ``seed + 1``), by :func:`lemma7_inverse`, :func:`shell_density` and
+    :func:`lemma7_inverse_jacobian_det` (true and as printed).
+
+    Parameters
+    ----------
+    lams : array_like
+        ``λ1 ≥ ... ≥ λd > 0``.
+    eta, rho : float
+        ``0 < η < 1/(2λ1)``, ρ > 0.
+    r_in, r_out : float
+        The shell, ``γ1 < r_in < r_out`` (where f applies).
+    side : float
+        The cubes' side.
+    n, n_mc, cubes : int
+    seed : int
+
+    Examples
+    --------
+    >>> lams, eta, rho = [1.0, 0.4], 0.2, 1.0
+    >>> r_in = 0.25 + lemma7_epsilon(lams, eta, rho)
+    >>> p = lemma7_pushforward(lams, eta, rho, r_in, 1.0, 0.5, n=50_000, n_mc=4000)
+    >>> bool(np.allclose(p.measured, p.predicted, rtol=0.2))
+    True
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 7")
+    r_in = as_scalar(r_in, "r_in", positive=True)
+    if not r_in > c.gamma[0]:
+        raise ValueError(f"the shell must lie outside ‖v‖ = γ1 = {c.gamma[0]:.6g}")
+    side = as_scalar(side, "side", positive=True)
+    cubes = as_count(cubes, "cubes", minimum=1)
+    v0 = sample_shell(n, lams.size, r_in, r_out, seed=seed)
+    landed = sam_gradients(v0, lams, eta, rho, 1)[1]
+    centres = landed[:cubes]
+    inside = np.all(np.abs(landed[:, None] - centres) <= side / 2, axis=-1)
+    rng = as_rng(seed + 1)
+    shape = (as_count(n_mc, "n_mc", minimum=1), cubes, lams.size)
+    x = centres + side * (rng.random(shape) - 0.5)
+    mu0 = shell_density(lemma7_inverse(x, lams, eta, rho), r_in, r_out)
+    volume = side**lams.size
+    predicted, printed = (
+        volume
+        * np.mean(
+            mu0 * lemma7_inverse_jacobian_det(x, lams, eta, rho, corrected=k), axis=0
+        )
+        for k in (True, False)
+    )
+    return Lemma7Pushforward(centres, inside.mean(axis=0), predicted, printed)
 
 
 # --------------------------------------------------------------------- Lemma 11

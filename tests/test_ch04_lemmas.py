@@ -369,6 +369,87 @@ def test_pushforward_density_predicts_where_points_land():
     assert np.abs(measured - predicted).sum() < 0.03  # total variation, all cells
 
 
+# ------------------------------------------- Chapter 4's measurements, one call each
+
+
+def test_squared_multipliers_are_the_recurrences_factor_squared():
+    from samlib.stability import sam_multiplier
+
+    radii = np.geomspace(1e-3, 2.0, 50)
+    c = quadratic_constants(*SETTING)
+    mult = proof.squared_multipliers(radii, *SETTING)
+    closed = ((1 - ETA * LAMS) * (radii[:, None] - c.gamma) / radii[:, None]) ** 2
+    np.testing.assert_allclose(mult, closed, rtol=1e-9)
+    np.testing.assert_allclose(
+        mult, sam_multiplier(LAMS, radii[:, None], ETA, RHO) ** 2, rtol=1e-9
+    )
+    at_beta = proof.squared_multipliers(c.beta, *SETTING)
+    np.testing.assert_allclose(np.diag(at_beta), 1.0, rtol=1e-9)
+
+
+def test_sample_sphere_has_the_norms_and_uniform_directions():
+    radii = np.geomspace(0.1, 10, 40_000)
+    v = proof.sample_sphere(radii, 3, seed=4)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), radii, rtol=1e-12)
+    u = v / radii[:, None]
+    assert np.abs(u.mean(axis=0)).max() < 0.02  # no preferred direction
+    np.testing.assert_allclose((u**2).mean(axis=0), 1 / 3, atol=0.01)
+    with pytest.raises(ValueError, match="radii"):
+        proof.sample_sphere([[1.0]], 3, seed=0)
+
+
+def test_lemma6_runs_are_the_lemma6_functions_run_by_run():
+    starts = np.vstack(
+        [proof.sample_sphere([0.5, 3.0, 40.0], 4, seed=1), 9 * np.eye(4)[3]]
+    )
+    runs = proof.lemma6_runs(starts, *SETTING, 120)
+    c = quadratic_constants(*SETTING)
+    path = proof.sam_gradients(starts, *SETTING, 120)
+    np.testing.assert_array_equal(runs.V, path)
+    norms = np.linalg.norm(path, axis=-1)
+    np.testing.assert_array_equal(runs.T0, proof.entry_time(norms, c.b))
+    for k in range(3):
+        R, Delta = np.linalg.norm(starts[k]), np.abs(norms[:, k] - c.gamma[0]).min()
+        assert runs.Delta[k] == Delta and runs.R[k] == pytest.approx(R, rel=1e-15)
+        assert runs.T[k] == pytest.approx(proof.lemma6_descent_time(*SETTING, R))
+        ratio = proof.offaxis_ratio(path[runs.T0[k], k])
+        assert runs.log_ratio[k] == pytest.approx(math.log(ratio))
+        growth = math.log(ratio / proof.offaxis_ratio(starts[k]))
+        assert runs.log_growth[k] == pytest.approx(growth)
+        args = (*SETTING, R, Delta, starts[k])
+        assert runs.log_bound[k] == pytest.approx(proof.lemma6_log_ratio_bound(*args))
+        printed = proof.lemma6_log_ratio_bound(*args, corrected=False)
+        assert runs.log_bound_printed[k] == pytest.approx(printed)
+    # along e_d the first component is 0 forever: the ratio and its bound are infinite
+    assert runs.log_ratio[3] == np.inf and runs.log_bound[3] == np.inf
+
+
+def test_lemma7_pushforward_counts_agree_with_the_true_determinant_only():
+    lams = np.array([1.0, 0.4])
+    c = quadratic_constants(lams, ETA, RHO)
+    r_in = c.gamma[0] + proof.lemma7_epsilon(lams, ETA, RHO)
+    push = proof.lemma7_pushforward(lams, ETA, RHO, r_in, 1.0, 0.4, n=200_000, seed=3)
+    v0 = proof.sample_shell(200_000, 2, r_in, 1.0, seed=3)  # the same points
+    np.testing.assert_array_equal(
+        push.centres, proof.sam_gradients(v0[:6], lams, ETA, RHO, 1)[1]
+    )
+    np.testing.assert_allclose(push.measured, push.predicted, rtol=0.1)
+    assert np.all(push.printed >= push.predicted)  # (6) as printed overstates it
+    with pytest.raises(ValueError, match="outside"):
+        proof.lemma7_pushforward(lams, ETA, RHO, 0.5 * c.gamma[0], 1.0, 0.4)
+
+
+def test_lemma7_chain_extremes_are_each_lines_min_and_max():
+    v, R = lemma7_domain(LAMS, ETA, RHO, 200, seed=2)
+    chain = proof.lemma7_density_growth_chain(v, *SETTING, R)
+    rows = proof.lemma7_chain_extremes(chain)
+    assert list(rows[:, 0]) == list(proof.LEMMA7_CHAIN)
+    np.testing.assert_allclose(rows[:, 1].astype(float), chain.min(axis=1), rtol=1e-2)
+    np.testing.assert_allclose(rows[:, 2].astype(float), chain.max(axis=1), rtol=1e-2)
+    with pytest.raises(ValueError, match="shape"):
+        proof.lemma7_chain_extremes(chain[:3])
+
+
 # ------------------------------------------------------------ Chapter 4's figures
 
 
