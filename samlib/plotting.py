@@ -49,6 +49,7 @@ __all__ = [
     "plot_recovery",
     "plot_relative_errors",
     "plot_sam_anatomy",
+    "plot_sam_anatomy_panels",
     "plot_separable_data",
     "plot_settling_times",
     "plot_step_size_sweep",
@@ -259,6 +260,39 @@ def sam_anatomy_legend(fig, **kwargs):
     ]
     options = {"loc": "outside lower center", "ncol": 3, "frameon": False, **kwargs}
     return fig.legend(handles=handles, **options)
+
+
+def plot_sam_anatomy_panels(fig, panels, *, eta, rho, extent=3.0):
+    """Chapter 1's figure of SAM's step: one panel per loss, side by side.
+
+    Each panel shows the contours of the loss over ``[-extent, extent]²`` (levels
+    0.25 to 5) and :func:`plot_sam_anatomy` at its points; the legend
+    (:func:`sam_anatomy_legend`) goes under the figure.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    panels : dict
+        ``title: (objective, points)``, ``objective`` with batched ``value`` and
+        ``grad``, ``points`` of shape ``(k, 2)``.
+    eta, rho : float
+        SAM's step size and radius.
+
+    Returns
+    -------
+    list
+        For each panel, the list of :func:`plot_sam_anatomy`'s artists per point.
+    """
+    axes = np.atleast_1d(fig.subplots(1, len(panels)))
+    style = {"levels": np.linspace(0.25, 5, 12), "vmin": -5, "vmax": 9, "n": 151}
+    lims = (-extent, extent)
+    artists = []
+    for ax, (title, (objective, points)) in zip(axes, panels.items(), strict=True):
+        plot_contours(ax, objective.value, lims, lims, **style)
+        artists.append(plot_sam_anatomy(ax, objective.grad, points, eta, rho))
+        ax.set(title=title, xlabel="$w_1$", ylabel="$w_2$")
+    sam_anatomy_legend(fig)
+    return artists
 
 
 def quadratic_level_curves(lams, radius, *, n_levels: int = 12, n_points: int = 200):

@@ -130,3 +130,30 @@ def test_sam_vs_gd_figure_shows_the_runs_it_is_given():
     x, y = art["zoom levels"].get_data()
     levels = quad.value(np.stack([x, y], axis=-1)[np.isfinite(x)])
     assert len(np.unique(np.round(levels, 12))) == 12
+
+
+# ------------------------------------------------------ checks of Chapter 1's exercises
+
+
+@pytest.mark.parametrize(
+    "lam, eta, rho, w0", [(1, 0.2, 1, 3), (2, 0.3, 0.1, -0.7), (0.5, 1, 2, 1e-9)]
+)
+def test_one_dimensional_sam_ends_on_the_two_cycle(lam, eta, rho, w0):
+    """Exercise 2: 1-D SAM ends on ±ηρλ/(2 − ηλ), alternating sides."""
+    path = run_sam(Quadratic([lam]).grad, [w0], eta, rho, 400)
+    c1 = eta * rho * lam / (2 - eta * lam)
+    np.testing.assert_allclose(np.abs(path[-2:, 0]), c1, rtol=1e-10)
+    assert path[-1, 0] == pytest.approx(-path[-2, 0], rel=1e-10)
+
+
+def test_a_stationary_point_is_fixed_and_a_tiny_gradient_is_thrown_to_eta_rho_lam():
+    """Exercise 3: w = 0 is a fixed point; 1e-12 e1 is thrown to about −ηρλ1."""
+    from samlib import normalize
+
+    quad, eta, rho, lam1 = Quadratic([1.0, 0.5]), 0.2, 1.0, 1.0
+    assert np.array_equal(normalize(np.zeros(2)), np.zeros(2))
+    assert np.array_equal(sam_step(np.zeros(2), quad.grad, eta, rho), np.zeros(2))
+    kick = sam_step(np.array([1e-12, 0.0]), quad.grad, eta, rho)
+    expected = 1e-12 - eta * lam1 * (1e-12 + rho)
+    np.testing.assert_allclose(kick, [expected, 0.0], rtol=1e-12, atol=0)
+    assert kick[0] == pytest.approx(-eta * rho * lam1, rel=1e-9)

@@ -91,3 +91,35 @@ def test_use_book_style_sets_the_palette():
         cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
         assert cycle[0] == PALETTE["sam"] and cycle[1] == PALETTE["gd"]
         assert matplotlib.rcParams["axes.spines.top"] is False
+
+
+# ------------------------------------------------------------- Chapter 1 (01_sam)
+
+
+def test_sam_anatomy_panels_draw_each_loss_and_its_steps():
+    from matplotlib.figure import Figure
+
+    from samlib.objectives import paper_objective
+    from samlib.plotting import plot_sam_anatomy_panels
+    from samlib.steps import sam_step
+
+    quad, loss = Quadratic([1.0, 0.5]), paper_objective()
+    panels = {
+        "quadratic": (quad, [[1.5, 1.2], [-1.3, 1.6]]),
+        "paper": (loss, [[1.3, 1.4]]),
+    }
+    fig = Figure()
+    art = plot_sam_anatomy_panels(fig, panels, eta=0.3, rho=0.5)
+    assert [ax.get_title() for ax in fig.axes] == ["quadratic", "paper"]
+    assert [len(a) for a in art] == [2, 1]
+    for ax, (objective, points), drawn in zip(
+        fig.axes, panels.values(), art, strict=True
+    ):
+        assert ax.get_xlim() == (-3.0, 3.0) and ax.get_xlabel() == "$w_1$"
+        assert len(ax.collections) >= 1  # the contours
+        np.testing.assert_allclose(ax.collections[0].levels, np.linspace(0.25, 5, 12))
+        for point, steps in zip(points, drawn, strict=True):
+            np.testing.assert_allclose(steps["ball"].center, point)
+            expected = sam_step(np.array(point), objective.grad, 0.3, 0.5)
+            np.testing.assert_allclose(steps["sam"].xy, expected)
+    assert fig.legends and "SAM step" in [t.get_text() for t in fig.legends[0].texts]
