@@ -256,8 +256,17 @@ class StabilityTrace:
     gd_edge: float
     sam_edge: np.ndarray
 
+    def summary(self, last: int = 100) -> str:
+        """The mean sharpness of GD and SAM over the ``last`` steps, against ``2/η``:
+        one line for Chapter 2's explorer."""
+        gd, sam = self.gd_sharpness[-last:].mean(), self.sam_sharpness[-last:].mean()
+        means = f"GD's mean sharpness {gd:.2f}, SAM's {sam:.2f}"
+        return f"last {last} steps: {means}, 2/η = {self.gd_edge:.2f}"
 
-def edge_of_stability_trace(objective, w0, eta, rho, n_steps: int) -> StabilityTrace:
+
+def edge_of_stability_trace(
+    objective, w0, eta, rho, n_steps: int, *, max_norm=None
+) -> StabilityTrace:
     """Run GD and SAM from ``w0`` and measure their sharpness and bounce (Chapter 2).
 
     The runs are :func:`samlib.run_gd` and :func:`samlib.run_sam`; the sharpness is
@@ -275,6 +284,9 @@ def edge_of_stability_trace(objective, w0, eta, rho, n_steps: int) -> StabilityT
         SAM's radius ρ ≥ 0.
     n_steps : int
         Number of steps, at least 1.
+    max_norm : float, optional
+        If given, raise a ``ValueError`` when an iterate of either run leaves the
+        box ``|w_i| < max_norm`` (a step size too large to show the edge).
 
     Returns
     -------
@@ -285,6 +297,8 @@ def edge_of_stability_trace(objective, w0, eta, rho, n_steps: int) -> StabilityT
     samlib.DivergenceError
         (a ``ValueError``) if either run leaves the floating-point range; its
         message names the step.
+    ValueError
+        If ``max_norm`` is given and an iterate leaves ``|w_i| < max_norm``.
 
     Examples
     --------
@@ -304,9 +318,15 @@ def edge_of_stability_trace(objective, w0, eta, rho, n_steps: int) -> StabilityT
     eta = as_scalar(eta, "eta", positive=True)
     rho = as_scalar(rho, "rho", nonneg=True)
     n_steps = as_count(n_steps, "n_steps", minimum=1)
+    if max_norm is not None:
+        max_norm = as_scalar(max_norm, "max_norm", positive=True)
     # two runs of one point each: faster than one batch of two rows
     gd = run_gd(objective.grad, w0, eta, n_steps)
     sam = run_sam(objective.grad, w0, eta, rho, n_steps)
+    if max_norm is not None and not np.abs([gd, sam]).max() < max_norm:
+        raise ValueError(
+            f"the iterates left |w| < {max_norm:g}: the step size is too large"
+        )
     paths = np.stack([gd, sam], axis=1)
     sharpness = objective.sharpness(paths)
     loss = np.asarray(objective.value(paths), dtype=float)

@@ -51,6 +51,28 @@ def test_gds_bounce_on_a_quadratic_is_the_closed_form():
     np.testing.assert_allclose(trace.gd_sharpness, lam1)
 
 
+def test_trace_summary_is_the_mean_sharpness_of_the_last_steps():
+    loss, w0 = sharpening_loss(0.3, 3.3), np.array([0.2, 2.5])
+    trace = edge_of_stability_trace(loss, w0, 0.2, 0.1, 400, max_norm=1e3)
+    gd, sam = trace.gd_sharpness[-100:].mean(), trace.sam_sharpness[-100:].mean()
+    assert trace.summary() == (
+        f"last 100 steps: GD's mean sharpness {gd:.2f}, SAM's {sam:.2f}, 2/η = 10.00"
+    )
+    assert trace.summary(last=5).startswith("last 5 steps: ")
+    with pytest.raises(ValueError, match=r"left \|w\| < 2: the step size is too"):
+        edge_of_stability_trace(loss, w0, 0.2, 0.1, 10, max_norm=2.0)  # y0 = 2.5
+    with pytest.raises(ValueError, match="max_norm must be > 0"):
+        edge_of_stability_trace(loss, w0, 0.2, 0.1, 10, max_norm=-1.0)
+
+
+def test_below_the_threshold_gd_converges_to_the_minimum():
+    """Chapter 2: for η below 2/(1 + y*²), the minimum's sharpness, GD converges."""
+    loss, y_star = sharpening_loss(alpha=0.3, y_star=3.3), 3.3
+    eta_small = 0.9 * 2 / (1 + y_star**2)
+    path = run_gd(loss.grad, np.array([0.2, 2.5]), eta_small, 2000)
+    np.testing.assert_allclose(path[-1], [0, y_star], atol=1e-6)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
