@@ -68,6 +68,7 @@ __all__ = [
     "show_gradient_levels",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
+    "update_sam_on_quadratic",
     "use_book_style",
 ]
 
@@ -493,6 +494,30 @@ def show_sam_on_quadratic(art, paths, lams, c):
         shown = paths.ndim == 2 and t < len(paths)
         label.set_text(str(t) if shown else "")
         label.xy = paths[t] if shown else (np.nan, np.nan)
+
+
+def update_sam_on_quadratic(art, lam2, eta, rho, angle, radius, n_steps):
+    """Chapter 3's explorer: run SAM on ``½(w1² + λ2w2²)`` (``λ1 = 1``) from the
+    start at ``angle`` (degrees) and ``radius`` and move the artists of
+    :func:`draw_sam_on_quadratic` to the run.
+
+    The run is :func:`samlib.quadratic.sam_on_quadratic`, which raises a
+    ``ValueError`` for ``η ≥ 2/λ1`` (SAM diverges); with ``λ2 = 1`` the circle of
+    cycles is drawn.
+
+    Returns
+    -------
+    str
+        How far ``w_n`` is from a 2-cycle, and which assumption of Theorems 1–2
+        fails, if one does.
+    """
+    from samlib.quadratic import sam_on_quadratic
+
+    phi = np.radians(angle)
+    start = radius * np.array([np.cos(phi), np.sin(phi)])
+    run = sam_on_quadratic([1.0, lam2], start, eta, rho, n_steps)
+    show_sam_on_quadratic(art, run.path, run.lams, run.cycle[0, 0])
+    return f"w_{n_steps} is {run.distance:.0e} from a 2-cycle; {run.status}"
 
 
 def draw_edge_of_stability(

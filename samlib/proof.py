@@ -306,6 +306,13 @@ class SettlingStudy:
         times = np.where(self.settle < 0, self.n_steps + 1, self.settle)
         return np.quantile(times, q).astype(int)
 
+    @property
+    def alternates(self) -> np.ndarray:
+        """For each run, whether its kept iterates lie on alternating sides of the
+        ravine: ``w_{t,1} w_{t+1,1} < 0`` for each pair of consecutive ones."""
+        first = self.ends[..., 0]
+        return np.all(first[:-1] * first[1:] < 0, axis=0)
+
 
 def settling_study(
     lams, eta, rho, starts, n_steps, eps, *, relative=False, strict=True, keep=2

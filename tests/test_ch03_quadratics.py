@@ -30,6 +30,7 @@ from samlib.plotting import (
     plot_step_size_sweep,
     plot_two_phases,
     show_sam_on_quadratic,
+    update_sam_on_quadratic,
 )
 from samlib.proof import settling_study, settling_time
 from samlib.quadratic import (
@@ -215,6 +216,8 @@ def test_settling_study_is_settling_time_of_the_distance_to_the_cycle():
     np.testing.assert_array_equal(s.settle, expected)
     np.testing.assert_array_equal(s.ends, paths[-2:])
     assert s.settled == np.mean(expected >= 0)
+    first = paths[-2:, :, 0]
+    np.testing.assert_array_equal(s.alternates, first[0] * first[1] < 0)
     times = np.where(expected < 0, 151, expected)
     np.testing.assert_array_equal(
         s.quantiles([0, 0.5, 1]), np.quantile(times, [0, 0.5, 1]).astype(int)
@@ -350,6 +353,24 @@ def test_several_runs_with_equal_eigenvalues_end_on_the_dashed_circle():
     np.testing.assert_array_equal(marks, paths[-2:].reshape(-1, 2))
     np.testing.assert_allclose(np.linalg.norm(marks, axis=1), c, rtol=1e-9)
     np.testing.assert_allclose(np.hypot(*art[ax, "circle"].get_data()), c)
+
+
+def test_the_explorers_update_draws_the_run_and_reports_on_it():
+    art = draw_sam_on_quadratic(Figure())
+    message = update_sam_on_quadratic(art, 0.5, 0.2, 1.0, 45.0, 2 * np.sqrt(2), 29)
+    path = run_sam(Quadratic([1.0, 0.5]).grad, [2.0, 2.0], 0.2, 1.0, 29)
+    ax, _ = art["axes"]
+    np.testing.assert_allclose(art[ax, "path"].get_xydata(), path, atol=1e-12)
+    assert message.startswith("w_29 is ") and message.endswith("Theorems 1–2 hold")
+    # λ1 = λ2: the circle of cycles, and the assumption named
+    message = update_sam_on_quadratic(art, 1.0, 0.2, 1.0, 45.0, 2.0, 100)
+    assert "λ1 > λ2" in message and len(art[ax, "circle"].get_xdata()) > 0
+    # the far ends of the other sliders draw
+    message = update_sam_on_quadratic(art, 0.05, 1.98, 1.0, 45.0, 0.05, 299)
+    assert "η < 1/(2λ1)" in message
+    assert np.all(np.isfinite(art[ax, "path"].get_xydata()))
+    with pytest.raises(ValueError, match=r"2/λ1 = 2: .*diverges"):
+        update_sam_on_quadratic(art, 0.5, 2.5, 1.0, 45.0, 2.0, 29)
 
 
 def test_the_other_figures_of_chapter3_draw_their_data():
