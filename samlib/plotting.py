@@ -68,6 +68,7 @@ __all__ = [
     "show_gradient_levels",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
+    "update_gradient_levels",
     "update_sam_on_quadratic",
     "use_book_style",
 ]
@@ -1223,6 +1224,33 @@ def show_gradient_levels(artists, v, const, *, eta, lam_d):
         rf"$\eta={eta:.2f}$, $\lambda_d={lam_d:.2f}$; grey: "
         r"$\gamma_1$ (dotted), $b$ (dashed), $\beta_1$ (dash-dot)"
     )
+
+
+def update_gradient_levels(
+    artists, eta, lam_d, radius, *, direction=(0.3, 0.5, 0.6, 0.55), n_steps=120
+):
+    """Chapter 4's explorer: one SAM run in ``d = 4`` with ρ = 1 and eigenvalues
+    spaced geometrically from ``λ1 = 1`` down to ``lam_d``, from
+    ``v0 = radius · direction``, drawn by :func:`show_gradient_levels`.
+
+    Lemma 5's constants come from :func:`samlib.quadratic_constants`, which raises a
+    ``ValueError`` for ``η ≥ 1/(2λ1)``; the run is :func:`samlib.proof.sam_gradients`.
+
+    Returns
+    -------
+    str
+        ``b``, ``β1`` and Lemma 6's ``T`` for the start.
+    """
+    from samlib.proof import lemma6_descent_time, sam_gradients
+    from samlib.quadratic import quadratic_constants
+
+    direction = np.asarray(direction, dtype=float)
+    lams = np.geomspace(1.0, lam_d, direction.size)
+    c = quadratic_constants(lams, eta, 1.0)
+    v = sam_gradients(radius * direction, lams, eta, 1.0, n_steps)
+    show_gradient_levels(artists, v, c, eta=eta, lam_d=lam_d)
+    T = lemma6_descent_time(lams, eta, 1.0, radius)
+    return f"b = {c.b:.3g}, β1 = {c.beta[0]:.3g}, Lemma 6: T = {T:.0f}"
 
 
 # ----------------------------------------------------------------- Chapter 7's figures

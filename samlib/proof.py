@@ -45,6 +45,7 @@ __all__ = [
     "Lemma11Chain",
     "Lemma14Steps",
     "SettlingStudy",
+    "SphereRuns",
     "Theorem1Gap",
     "Theorem3Measurement",
     "ball_runs",
@@ -53,6 +54,7 @@ __all__ = [
     "delta_t",
     "entry_time",
     "gamma1_sphere_direction",
+    "gamma1_sphere_runs",
     "lemma6_descent_time",
     "lemma6_log_ratio_bound",
     "lemma6_runs",
@@ -632,7 +634,7 @@ class Lemma6Runs:
     log_growth: np.ndarray
 
 
-def lemma6_runs(v0, lams, eta, rho, n_steps) -> Lemma6Runs:
+def lemma6_runs(v0, lams, eta, rho, n_steps=None) -> Lemma6Runs:
     """Run SAM from each ``v0`` and measure what Lemma 6 speaks about: the entry
     time ``T0`` into the ball ``‖v‖ ≤ b`` against ``T``, the margin Δ from the
     sphere ``‖v‖ = γ1``, and the off-axis ratio at ``T0`` against its bound.
@@ -645,8 +647,9 @@ def lemma6_runs(v0, lams, eta, rho, n_steps) -> Lemma6Runs:
         ``λ1 ≥ ... ≥ λd > 0``.
     eta, rho : float
         ``0 < η < 1/(2λ1)``, ρ > 0.
-    n_steps : int
-        How many steps to run; at least ``⌈T⌉`` for ``T0`` to be found.
+    n_steps : int, optional
+        How many steps to run; at least ``⌈T⌉`` for ``T0`` to be found. By default
+        ``⌈T⌉ + 1`` for the largest ``‖v0‖``.
 
     Examples
     --------
@@ -658,9 +661,12 @@ def lemma6_runs(v0, lams, eta, rho, n_steps) -> Lemma6Runs:
     """
     lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 6")
     v0 = as_points(v0, name="v0", d=lams.size)
+    R = np.linalg.norm(v0, axis=-1)
+    T = np.asarray(lemma6_descent_time(lams, eta, rho, R))
+    if n_steps is None:
+        n_steps = math.ceil(T.max()) + 1
     V = sam_gradients(v0, lams, eta, rho, as_count(n_steps, "n_steps", minimum=1))
     norms = np.linalg.norm(V, axis=-1)
-    R = np.linalg.norm(v0, axis=-1)
     T0 = np.asarray(entry_time(norms, c.b))
     Delta = np.abs(norms - c.gamma[0]).min(axis=0)
     at_T0 = np.take_along_axis(V, T0[None, ..., None], axis=0)[0]
@@ -678,7 +684,7 @@ def lemma6_runs(v0, lams, eta, rho, n_steps) -> Lemma6Runs:
         V=V,
         norms=norms,
         R=R,
-        T=np.asarray(lemma6_descent_time(lams, eta, rho, R)),
+        T=T,
         T0=T0,
         Delta=Delta,
         log_ratio=log_ratio,
@@ -844,6 +850,62 @@ def gamma1_sphere_direction(lams, eta, rho, seed, *, tries: int = 1000):
     if exact.size == 0:
         raise ValueError(f"no direction out of {len(u)} gives an exact zero")
     return u[exact[0]]
+
+
+@dataclass(frozen=True)
+class SphereRuns:
+    """SAM runs started near the sphere ``‖v‖ = γ1`` (:func:`gamma1_sphere_runs`).
+
+    Attributes
+    ----------
+    V : ndarray, shape (n_steps + 1, k, d)
+        ``v_t`` of each run (one per offset).
+    delta : ndarray, shape (n_steps + 1, k)
+        :func:`delta_t` along each run.
+    recovery : ndarray, shape (k,)
+        The first ``t ≥ 1`` with ``δ_t ≤`` the threshold, −1 if there is none.
+    """
+
+    V: np.ndarray
+    delta: np.ndarray
+    recovery: np.ndarray
+
+
+def gamma1_sphere_runs(offsets, lams, eta, rho, n_steps, seed, *, threshold=0.01):
+    """Lemma 7's danger: SAM from ``v0 = γ1(1 + offset) u`` for each offset, with u
+    from :func:`gamma1_sphere_direction` (at offset 0 the first component is zeroed
+    exactly), and how long ``δ_t`` takes to come back to ``threshold``.
+
+    The first step multiplies ``v_1`` by ``(1 - ηλ1)(‖v0‖ - γ1)/‖v0‖``, about
+    ``(1 - ηλ1) offset``, so δ jumps to almost 1 and recovers in a number of steps
+    that grows like ``log(1/offset)``; at offset 0 it never does.
+
+    Parameters
+    ----------
+    offsets : array_like, shape (k,)
+        Relative distances from the sphere, ``≥ 0``.
+    lams, eta, rho
+        As in :func:`gamma1_sphere_direction`.
+    n_steps : int
+    seed : int or numpy.random.Generator
+        For the direction u.
+    threshold : float
+
+    Examples
+    --------
+    >>> runs = gamma1_sphere_runs([1e-2, 1e-8, 0.0], [1.0, 0.5], 0.2, 1.0, 300, 0)
+    >>> runs.recovery.tolist(), float(runs.V[-1, -1, 0])
+    ([5, 12, -1], 0.0)
+    """
+    lams, eta, rho, c = _setup(lams, eta, rho, "Lemma 7")
+    offsets = np.atleast_1d(as_param(offsets, "offsets", nonneg=True))
+    threshold = as_scalar(threshold, "threshold", positive=True)
+    u = gamma1_sphere_direction(lams, eta, rho, seed)
+    near = c.gamma[0] * (1 + offsets)[:, None] * u
+    V = sam_gradients(near, lams, eta, rho, n_steps)
+    delta = np.asarray(delta_t(V))
+    first = np.asarray(entry_time(delta[1:], threshold))
+    return SphereRuns(V=V, delta=delta, recovery=np.where(first >= 0, first + 1, -1))
 
 
 def sample_shell(n, d, r_min, r_max, seed):

@@ -424,6 +424,28 @@ def test_lemma6_runs_are_the_lemma6_functions_run_by_run():
     assert runs.log_ratio[3] == np.inf and runs.log_bound[3] == np.inf
 
 
+def test_lemma6_runs_by_default_run_one_step_past_the_largest_T():
+    starts = proof.sample_sphere([0.5, 3.0, 40.0], 4, seed=1)
+    runs = proof.lemma6_runs(starts, *SETTING)
+    T = proof.lemma6_descent_time(*SETTING, 40.0)
+    assert runs.V.shape[0] == math.ceil(T) + 2
+    assert np.all(runs.T0 >= 0)
+
+
+def test_gamma1_sphere_runs_recover_later_the_closer_they_start():
+    offsets = [1e-1, 1e-4, 1e-8, 0.0]
+    runs = proof.gamma1_sphere_runs(offsets, *SETTING, 400, seed=7)
+    u = proof.gamma1_sphere_direction(*SETTING, seed=7)
+    gamma1 = quadratic_constants(*SETTING).gamma[0]
+    np.testing.assert_allclose(runs.V[0], gamma1 * (1 + np.array(offsets))[:, None] * u)
+    np.testing.assert_array_equal(runs.delta, proof.delta_t(runs.V))
+    for k in range(3):  # by a loop: the first t ≥ 1 with δ_t ≤ 0.01
+        t = next(t for t in range(1, 401) if runs.delta[t, k] <= 0.01)
+        assert runs.recovery[k] == t
+    assert runs.recovery[2] > runs.recovery[0] and runs.recovery[3] == -1
+    assert np.all(runs.V[1:, 3, 0] == 0.0)
+
+
 def test_lemma7_pushforward_counts_agree_with_the_true_determinant_only():
     lams = np.array([1.0, 0.4])
     c = quadratic_constants(lams, ETA, RHO)
@@ -493,3 +515,18 @@ def test_chapter4_explorer_pair_moves_its_artists():
         c.beta[0],
     ]
     assert "0.20" in artists["title"].get_text()
+
+
+def test_chapter4_explorer_update_draws_one_run_and_its_levels():
+    from matplotlib.figure import Figure
+
+    artists = plotting.draw_gradient_levels(Figure())
+    message = plotting.update_gradient_levels(artists, 0.2, 0.2, 10.0)
+    lams = np.geomspace(1.0, 0.2, 4)
+    v = proof.sam_gradients(10.0 * np.array([0.3, 0.5, 0.6, 0.55]), lams, 0.2, 1.0, 120)
+    np.testing.assert_allclose(artists["norm"].get_ydata(), np.linalg.norm(v, axis=-1))
+    c = quadratic_constants(lams, 0.2, 1.0)
+    T = proof.lemma6_descent_time(lams, 0.2, 1.0, 10.0)
+    assert message == f"b = {c.b:.3g}, β1 = {c.beta[0]:.3g}, Lemma 6: T = {T:.0f}"
+    with pytest.raises(ValueError, match="η < 1/\\(2λ1\\)"):
+        plotting.update_gradient_levels(artists, 0.6, 0.2, 10.0)
