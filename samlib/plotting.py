@@ -70,6 +70,7 @@ __all__ = [
     "show_sam_vs_gd",
     "update_gradient_levels",
     "update_sam_on_quadratic",
+    "update_sam_vs_gd",
     "use_book_style",
 ]
 
@@ -395,6 +396,28 @@ def show_sam_vs_gd(art, sam, gd, cycle):
     cycle_loss = 0.5 * lams[0] * cycle[0, 0] ** 2
     art["loss", "cycle"].set_data([0, t[-1]], [cycle_loss, cycle_loss])
     art["loss", "sam"].axes.set_xlim(0, max(t[-1], 1))
+
+
+def update_sam_vs_gd(art, eta, rho, n_steps, *, w0=(2.0, 2.0)):
+    """Chapter 1's explorer: run SAM and GD from ``w0`` on the quadratic of
+    :func:`draw_sam_vs_gd` and move its artists (:func:`show_sam_vs_gd`).
+
+    The runs are :func:`samlib.quadratic.sam_on_quadratic`, which raises a
+    ``ValueError`` for ``η ≥ 2/λ1``, where GD and SAM diverge.
+
+    Returns
+    -------
+    str
+        How far SAM ends from the 2-cycle and GD from the minimum, and which
+        assumption of Theorems 1–2 fails, if one does.
+    """
+    from samlib.quadratic import sam_on_quadratic
+
+    run = sam_on_quadratic(art["lams"], w0, eta, rho, n_steps, gd=True)
+    show_sam_vs_gd(art, run.path, run.gd, run.cycle)
+    sam = f"SAM is {run.distance:.1e} from the 2-cycle ±{run.cycle[0, 0]:.4f}·e1"
+    gd = f"GD {np.linalg.norm(run.gd[-1]):.1e} from the minimum"
+    return f"{sam}, {gd}; {run.status}."
 
 
 def draw_sam_on_quadratic(fig, *, labelled=range(10, 17)):

@@ -12,7 +12,12 @@ from matplotlib.figure import Figure
 
 from samlib import Quadratic, gd_step, limit_cycle, run_gd, run_sam, sam_step
 from samlib.objectives import paper_objective
-from samlib.plotting import draw_sam_vs_gd, plot_sam_anatomy, show_sam_vs_gd
+from samlib.plotting import (
+    draw_sam_vs_gd,
+    plot_sam_anatomy,
+    show_sam_vs_gd,
+    update_sam_vs_gd,
+)
 from samlib.steps import sam_ascent_point, worst_perturbation
 
 
@@ -130,6 +135,24 @@ def test_sam_vs_gd_figure_shows_the_runs_it_is_given():
     x, y = art["zoom levels"].get_data()
     levels = quad.value(np.stack([x, y], axis=-1)[np.isfinite(x)])
     assert len(np.unique(np.round(levels, 12))) == 12
+
+
+def test_the_explorers_update_runs_sam_and_gd_and_reports_on_them():
+    art = draw_sam_vs_gd(Figure(figsize=(9, 4)))
+    message = update_sam_vs_gd(art, 0.3, 0.5, 100)
+    quad = Quadratic([1.0, 0.5])
+    sam = run_sam(quad.grad, [2.0, 2.0], 0.3, 0.5, 100)
+    np.testing.assert_array_equal(art["path", "sam"].get_xydata(), sam)
+    np.testing.assert_array_equal(
+        art["path", "gd"].get_xydata(), run_gd(quad.grad, [2.0, 2.0], 0.3, 100)
+    )
+    c = 0.3 * 0.5 / (2 - 0.3)  # the inset follows the 2-cycle
+    np.testing.assert_allclose(art["zoom"].get_xlim(), [-1.8 * c, 1.8 * c])
+    assert message.startswith("SAM is ") and f"±{c:.4f}·e1" in message
+    assert message.endswith("Theorems 1–2 hold.")
+    assert "η < 1/(2λ1)" in update_sam_vs_gd(art, 1.5, 1.0, 100)
+    with pytest.raises(ValueError, match=r"η = 2\.2 ≥ 2/λ1 = 2"):
+        update_sam_vs_gd(art, 2.2, 1.0, 100)
 
 
 # ------------------------------------------------------ checks of Chapter 1's exercises
