@@ -68,6 +68,7 @@ __all__ = [
     "show_gradient_levels",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
+    "update_edge_of_stability",
     "update_gradient_levels",
     "update_sam_on_quadratic",
     "update_sam_vs_gd",
@@ -665,6 +666,26 @@ def show_edge_of_stability(art, trace):
         art["title"].set_title(
             f"{prefix}$\\eta = {trace.eta:g}$, $\\rho = {trace.rho:g}$"
         )
+
+
+def update_edge_of_stability(art, eta, rho, *, objective, w0, n_steps=400):
+    """Chapter 2's explorer: trace GD and SAM from ``w0``
+    (:func:`samlib.stability.edge_of_stability_trace`) and move the artists of
+    :func:`draw_edge_of_stability` to the trace.
+
+    Raises a ``ValueError`` when an iterate leaves ``|w_i| < 1000`` (the step size
+    is too large to show the edge) or the runs diverge.
+
+    Returns
+    -------
+    str
+        GD's and SAM's mean sharpness over the last 100 steps, against ``2/η``.
+    """
+    from samlib.stability import edge_of_stability_trace
+
+    run = edge_of_stability_trace(objective, w0, eta, rho, n_steps, max_norm=1e3)
+    show_edge_of_stability(art, run)
+    return run.summary(last=100)
 
 
 def plot_two_phases(axes, path, lams, b, cycle_loss, t_star):

@@ -40,6 +40,7 @@ __all__ = [
     "gd_edge",
     "sam_edge",
     "sam_multiplier",
+    "self_stabilised_cycle",
     "steps_along_top_eigenvector",
     "usam_edge",
     "usam_multiplier",
@@ -345,3 +346,42 @@ def edge_of_stability_trace(
         gd_edge=2 / eta,
         sam_edge=np.asarray(sam_edge(grad_norm, eta, rho)),
     )
+
+
+def self_stabilised_cycle(alpha, y_star, eta):
+    """GD's 2-cycle ``(x_e, y_e) ↔ (-x_e, y_e)`` on Chapter 2's loss
+    ``ℓ(x, y) = ½(1 + y²)x² + ½α(y - y*)²`` (:func:`samlib.objectives.sharpening_loss`).
+
+    A GD step flips x exactly when ``1 + y_e² = 2/η`` (the curvature of the x
+    direction is at the edge :func:`gd_edge`), and leaves y unchanged when
+    ``y_e x_e² = α(y* - y_e)`` (the term ``y x²`` of ∂ℓ/∂y balances the pull
+    towards ``y*``): the equilibrium of the self-stabilisation of Damian et al.
+
+    Parameters
+    ----------
+    alpha, y_star : float
+        The loss's parameters, ``α > 0`` and ``y* > y_e``.
+    eta : float
+        Step size with ``1 < 2/η < 1 + y*²``.
+
+    Returns
+    -------
+    (float, float)
+        ``x_e = sqrt(α(y* - y_e)/y_e)`` and ``y_e = sqrt(2/η - 1)``.
+
+    Examples
+    --------
+    >>> x_e, y_e = self_stabilised_cycle(0.3, 3.3, 0.2)
+    >>> round(x_e, 4), y_e
+    (0.1732, 3.0)
+    """
+    alpha = as_scalar(alpha, "alpha", positive=True)
+    y_star = as_scalar(y_star, "y_star", positive=True)
+    eta = as_scalar(eta, "eta", positive=True)
+    if not 1 < 2 / eta < 1 + y_star**2:
+        raise ValueError(
+            f"the cycle needs 1 < 2/η < 1 + y*², got 2/η = {2 / eta:.6g} and "
+            f"1 + y*² = {1 + y_star**2:.6g}"
+        )
+    y_e = float(np.sqrt(2 / eta - 1))
+    return float(np.sqrt(alpha * (y_star - y_e) / y_e)), y_e

@@ -16,8 +16,12 @@ from matplotlib.figure import Figure
 
 from samlib import DivergenceError, Quadratic, run_gd, run_sam
 from samlib.objectives import sharpening_loss
-from samlib.plotting import draw_edge_of_stability, show_edge_of_stability
-from samlib.stability import edge_of_stability_trace, sam_edge
+from samlib.plotting import (
+    draw_edge_of_stability,
+    show_edge_of_stability,
+    update_edge_of_stability,
+)
+from samlib.stability import edge_of_stability_trace, sam_edge, self_stabilised_cycle
 
 CHAPTER = Path(__file__).resolve().parents[1] / "book" / "02_related_work.ipynb"
 
@@ -63,6 +67,29 @@ def test_trace_summary_is_the_mean_sharpness_of_the_last_steps():
         edge_of_stability_trace(loss, w0, 0.2, 0.1, 10, max_norm=2.0)  # y0 = 2.5
     with pytest.raises(ValueError, match="max_norm must be > 0"):
         edge_of_stability_trace(loss, w0, 0.2, 0.1, 10, max_norm=-1.0)
+
+
+@pytest.mark.parametrize("eta", [0.18, 0.2, 0.3])
+def test_self_stabilised_cycle_is_a_two_cycle_of_gd(eta):
+    loss = sharpening_loss(alpha=0.3, y_star=3.3)
+    x_e, y_e = self_stabilised_cycle(0.3, 3.3, eta)
+    two_steps = run_gd(loss.grad, [x_e, y_e], eta, 2)
+    np.testing.assert_allclose(two_steps, [[x_e, y_e], [-x_e, y_e], [x_e, y_e]])
+    with pytest.raises(ValueError, match="1 < 2/η < 1"):
+        self_stabilised_cycle(0.3, 3.3, 0.1)  # 2/η = 20 > 1 + y*²: GD converges
+
+
+def test_the_explorers_update_draws_the_trace_and_reports_on_it():
+    loss, w0 = sharpening_loss(0.3, 3.3), np.array([0.2, 2.5])
+    art = draw_edge_of_stability(Figure(), loss.value, n_steps=400, panels="a")
+    message = update_edge_of_stability(art, 0.2, 0.1, objective=loss, w0=w0)
+    trace = edge_of_stability_trace(loss, w0, 0.2, 0.1, 400)
+    assert message == trace.summary(last=100)
+    np.testing.assert_array_equal(
+        art["sharpness", "gd"].get_ydata(), trace.gd_sharpness
+    )
+    with pytest.raises(ValueError, match="too large"):
+        update_edge_of_stability(art, 0.45, 0.4, objective=loss, w0=w0)
 
 
 def test_below_the_threshold_gd_converges_to_the_minimum():
