@@ -67,6 +67,7 @@ __all__ = [
     "lemma7_jacobian_det",
     "lemma7_log_inv_Delta_bound",
     "lemma7_map",
+    "lemma7_map_det_fd",
     "lemma7_pushforward",
     "lemma11_J_range",
     "lemma11_chain",
@@ -307,6 +308,14 @@ class SettlingStudy:
         counted as ``n_steps + 1``."""
         times = np.where(self.settle < 0, self.n_steps + 1, self.settle)
         return np.quantile(times, q).astype(int)
+
+    def summary(self) -> str:
+        """The smallest eigenvalue, the share of runs settled and the quantiles
+        0/10/50/90/100 % of :meth:`quantiles`, as one line."""
+        q = self.quantiles()
+        return (
+            f"smallest λ {self.lams[-1]:.2f}: {self.settled:.2%} settled, quantiles {q}"
+        )
 
     @property
     def alternates(self) -> np.ndarray:
@@ -620,6 +629,8 @@ class Lemma6Runs:
     log_growth : ndarray
         ``log_ratio`` minus the same logarithm at ``t = 0``: what the descent did to
         the off-axis ratio (NaN where ``v_{0,1} = 0``).
+    b : float
+        ``ηρλ1²``, the radius of the absorbing ball.
     """
 
     V: np.ndarray
@@ -632,6 +643,21 @@ class Lemma6Runs:
     log_bound: np.ndarray
     log_bound_printed: np.ndarray
     log_growth: np.ndarray
+    b: float
+
+    def growth_bound(self, *, printed: bool = False):
+        """Lemma 6's bound on the growth of the off-axis ratio up to ``T0``,
+        ``(2R/Δ)^(2⌈T⌉)``, or as printed in the paper's eq. (4), ``(2R/Δ)^(2T)``."""
+        exponent = 2 * (self.T if printed else np.ceil(self.T))
+        with np.errstate(over="ignore"):  # +inf: a bound that says nothing
+            return (2 * self.R / self.Delta) ** exponent
+
+    @property
+    def shrink_outside(self) -> np.ndarray:
+        """``‖v_{t+1}‖/‖v_t‖`` at every step with ``‖v_t‖ ≥ b`` (eq. 5 bounds it by
+        ``1 - ηλd``), flattened over steps and runs."""
+        outside = self.norms[:-1] >= self.b
+        return self.norms[1:][outside] / self.norms[:-1][outside]
 
 
 def lemma6_runs(v0, lams, eta, rho, n_steps=None) -> Lemma6Runs:
@@ -691,6 +717,7 @@ def lemma6_runs(v0, lams, eta, rho, n_steps=None) -> Lemma6Runs:
         log_bound=bound(),
         log_bound_printed=bound(corrected=False),
         log_growth=log_growth,
+        b=c.b,
     )
 
 
@@ -1092,6 +1119,34 @@ def lemma7_jacobian_det(v, lams, eta, rho):
     r = _radius(v, gamma[0], "∇f")[..., None]
     diagonal = np.prod(g * (1 - gamma / r), axis=-1)
     return diagonal * np.sum((v / r) ** 2 * r / (r - gamma), axis=-1)
+
+
+def lemma7_map_det_fd(v, lams, eta, rho, *, h: float = 1e-6):
+    """``det ∇f(v)`` by central differences of :func:`lemma7_map` with step ``h``:
+    an independent check of :func:`lemma7_jacobian_det` and of eq. (6).
+
+    Parameters
+    ----------
+    v : array_like, shape (n, d)
+        Points with ``‖v‖ > γ1`` (also after a move of ``h``).
+    lams, eta, rho
+        As in :func:`lemma7_map`.
+
+    Examples
+    --------
+    >>> v = [[0.5, 0.4], [-0.3, 0.9]]
+    >>> bool(np.allclose(lemma7_map_det_fd(v, [1.0, 0.5], 0.2, 1.0),
+    ...                  lemma7_jacobian_det(v, [1.0, 0.5], 0.2, 1.0)))
+    True
+    """
+    lams, eta, rho, _ = _setup(lams, eta, rho, "Lemma 7")
+    v = as_points(v, name="v", d=lams.size)
+    h = as_scalar(h, "h", positive=True)
+    step = h * np.eye(lams.size)
+    f_plus, f_minus = (
+        lemma7_map(v[..., None, :] + k * step, *(lams, eta, rho)) for k in (1, -1)
+    )
+    return np.linalg.det(np.swapaxes(f_plus - f_minus, -1, -2) / (2 * h))
 
 
 def lemma7_inverse_jacobian_det(y, lams, eta, rho, *, corrected=True):

@@ -40,6 +40,7 @@ __all__ = [
     "run_profile",
     "sam_on_quadratic",
     "theorem1_rate",
+    "top_eigenspace_cycle",
     "violated_assumptions",
 ]
 
@@ -397,6 +398,36 @@ def cycle_jacobian(lams, eta, rho, *, h: float = 1e-7) -> np.ndarray:
     nudged = point + h * np.eye(lams.size)  # the cycle point, nudged along each axis
     twice = quad.sam_map(quad.sam_map(nudged, eta, rho), eta, rho)
     return (twice - point).T / h
+
+
+def top_eigenspace_cycle(w0, lams, eta, rho) -> np.ndarray:
+    """Where SAM ends when the top eigenvalue repeats, ``λ1 = ... = λk``: one point
+    ``c P w0/‖P w0‖`` of the 2-cycle through the projection ``P w0`` of the start on
+    the top eigenspace, ``c = ηρλ1/(2 - ηλ1)`` (Chapter 3).
+
+    Eq. (3) multiplies the first k coordinates by one common factor, so their ratios
+    never change, and the others die out; the run ends on ``±c P w0/‖P w0‖``.
+
+    Parameters
+    ----------
+    w0 : array_like, shape (d,) or (n, d)
+        Starts with ``P w0 ≠ 0``.
+    lams, eta, rho
+        As in :func:`limit_cycle` with ``strict=False``.
+
+    Examples
+    --------
+    >>> top_eigenspace_cycle([3.0, 4.0, 1.0], [1.0, 1.0, 0.5], 0.2, 1.0).round(4)
+    array([0.0667, 0.0889, 0.    ])
+    """
+    lams = as_eigenvalues(lams)
+    w0 = as_points(w0, name="w0", d=lams.size)
+    c = limit_cycle(lams, eta, rho, strict=False)[0, 0]
+    top = np.where(lams == lams[0], w0, 0.0)
+    norm = np.linalg.norm(top, axis=-1, keepdims=True)
+    if np.any(norm == 0):
+        raise ValueError("the start must have a component in the top eigenspace")
+    return c * top / norm
 
 
 def theorem1_rate(lams, eta, *, printed: bool = False):

@@ -39,6 +39,7 @@ from samlib.quadratic import (
     run_profile,
     sam_on_quadratic,
     theorem1_rate,
+    top_eigenspace_cycle,
 )
 from samlib.stability import sam_multiplier
 
@@ -218,6 +219,8 @@ def test_settling_study_is_settling_time_of_the_distance_to_the_cycle():
     assert s.settled == np.mean(expected >= 0)
     first = paths[-2:, :, 0]
     np.testing.assert_array_equal(s.alternates, first[0] * first[1] < 0)
+    q = s.quantiles()
+    assert s.summary() == f"smallest λ 0.20: {s.settled:.2%} settled, quantiles {q}"
     times = np.where(expected < 0, 151, expected)
     np.testing.assert_array_equal(
         s.quantiles([0, 0.5, 1]), np.quantile(times, [0, 0.5, 1]).astype(int)
@@ -239,6 +242,21 @@ def test_settling_study_over_step_sizes_relative_to_the_cycle():
     assert s.ends.shape == (4, 6, 2, 2) and s.settle.shape == (6, 2)
     with pytest.raises(ValueError, match="η < 1/\\(2λ1\\)"):
         settling_study([1.0, 0.5], etas, rho, starts, 10, 1e-5)
+
+
+def test_top_eigenspace_cycle_is_where_sam_ends_with_a_repeated_top_eigenvalue():
+    lams, eta, rho = np.array([1.0, 1.0, 0.5]), 0.2, 1.0
+    starts = np.random.default_rng(9).normal(size=(40, 3))
+    end = run_sam(Quadratic(lams).grad, starts, eta, rho, 300)[-1]
+    predicted = top_eigenspace_cycle(starts, lams, eta, rho)
+    c = limit_cycle(lams, eta, rho, strict=False)[0, 0]
+    np.testing.assert_allclose(np.linalg.norm(predicted, axis=1), c)
+    np.testing.assert_allclose(np.abs(end), np.abs(predicted), atol=1e-9)
+    # a simple top eigenvalue: the pair ±c e1 of limit_cycle
+    one = top_eigenspace_cycle([-2.0, 1.0], [1.0, 0.5], eta, rho)
+    np.testing.assert_allclose(one, -limit_cycle([1.0, 0.5], eta, rho)[0])
+    with pytest.raises(ValueError, match="top eigenspace"):
+        top_eigenspace_cycle([0.0, 0.0, 1.0], lams, eta, rho)
 
 
 # ------------------------------------------------------ checks of Chapter 3's exercises
