@@ -310,6 +310,15 @@ def printed_eq6(y, lams, eta, rho):
     return total / math.prod(g[i] - h[i] / r for i in range(y.size))
 
 
+def test_lemma7_map_det_fd_is_the_central_difference_determinant():
+    v, _ = lemma7_domain(LAMS, ETA, RHO, 50, seed=5)
+    fd = proof.lemma7_map_det_fd(v, *SETTING)
+    for k in range(5):
+        jac = central_difference(lambda x: proof.lemma7_map(x, *SETTING), v[k], h=1e-6)
+        assert fd[k] == pytest.approx(np.linalg.det(jac), rel=1e-8)
+    np.testing.assert_allclose(fd, proof.lemma7_jacobian_det(v, *SETTING), rtol=1e-6)
+
+
 @given(setup=setups(d_min=2), seed=st.integers(0, 2**31))
 def test_eq6_as_printed_overstates_the_determinant(setup, seed):
     lams, eta, rho = setup
@@ -422,6 +431,18 @@ def test_lemma6_runs_are_the_lemma6_functions_run_by_run():
         assert runs.log_bound_printed[k] == pytest.approx(printed)
     # along e_d the first component is 0 forever: the ratio and its bound are infinite
     assert runs.log_ratio[3] == np.inf and runs.log_bound[3] == np.inf
+    R, T, Delta = runs.R, runs.T, runs.Delta
+    with np.errstate(over="ignore"):
+        ceil, flat = (2 * R / Delta) ** (2 * np.ceil(T)), (2 * R / Delta) ** (2 * T)
+    np.testing.assert_allclose(runs.growth_bound(), ceil)
+    np.testing.assert_allclose(runs.growth_bound(printed=True), flat)
+    ratios = [
+        norms[t + 1, k] / norms[t, k]
+        for t in range(120)
+        for k in range(4)
+        if norms[t, k] >= c.b
+    ]
+    np.testing.assert_allclose(np.sort(runs.shrink_outside), np.sort(ratios))
 
 
 def test_lemma6_runs_by_default_run_one_step_past_the_largest_T():
