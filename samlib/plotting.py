@@ -39,7 +39,10 @@ __all__ = [
     "plot_lemma5_constants",
     "plot_lemma5_levels",
     "plot_lemma5_multipliers",
+    "plot_logistic_runs",
     "plot_loss_and_sharpness",
+    "plot_momentum_drift",
+    "plot_momentum_orbits",
     "plot_network_training",
     "plot_orbit_amplitudes",
     "plot_over_steps",
@@ -67,6 +70,7 @@ __all__ = [
     "show_gradient_levels",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
+    "show_valley_path",
     "use_book_style",
 ]
 
@@ -1473,6 +1477,99 @@ def draw_study_runs(fig, steps, n_seeds: int):
     for ax, where in [(left, "lower right"), (right, "upper right")]:
         ax.legend(loc=where).set_zorder(2.9)
     return left, seeds, mean, gd, dots
+
+
+def plot_momentum_orbits(axes, betas, periods, amp1, amp2, cycle, fraction):
+    """Chapter 7.3's first figure on two axes: (a) where the runs end, drawn by
+    :func:`plot_orbit_amplitudes`, and (b) the ``fraction`` of starts that end on the
+    2-cycle, against β. Returns the line of panel (b).
+    """
+    left, right = axes
+    plot_orbit_amplitudes(left, betas, periods, amp1, amp2, cycle)
+    left.set_title(f"(a) where {periods.shape[0]} starts end")
+    left.legend(loc="upper left", ncols=2)
+    (line,) = right.plot(betas, fraction, "o-")
+    right.set(xlabel="momentum β", ylabel="fraction of starts")
+    right.set_title("(b) on the 2-cycle")
+    return line
+
+
+def plot_momentum_drift(
+    axes, betas, sharpness, speedup, two_cycle, lam1, eta, shown=(0, 3, 6, 7)
+):
+    """Chapter 7.3's drift figure on two axes.
+
+    (a) The bounce-averaged ``sharpness`` (steps first, one column per β) for the
+    columns ``shown``; (b) the measured ``speedup`` ``T(0)/T(β)`` against β, filled
+    where the bounce is a 2-cycle (``two_cycle``) and open where it is not, with the
+    heuristic ``F(β)`` of :func:`samlib.variants.momentum_drift_factor` at ``lam1``
+    and ``eta`` and the curve ``1/(1 - β)``. Returns the lines of panel (b).
+    """
+    from samlib.variants import momentum_drift_factor
+
+    left, right = axes
+    shown = list(shown)
+    labels = [f"β = {beta:g}" for beta in betas[shown]]
+    colours = [f"C{k}" for k in range(len(shown))]
+    plot_over_steps(left, sharpness[:, shown], labels, colours)
+    left.set(ylabel="sharpness (bounce average)", title="(a) the drift")
+    fine, two = np.linspace(0, betas.max(), 100), np.asarray(two_cycle)
+    lines = right.semilogy(betas[two], speedup[two], "o", label="measured, 2-cycle")
+    lines += right.plot(
+        betas[~two], speedup[~two], "o", mfc="none", c="C0", label="period 4"
+    )
+    factor = momentum_drift_factor(fine, lam1, eta)
+    lines += right.plot(fine, factor, label=r"$F(\beta)$")
+    lines += right.plot(fine, 1 / (1 - fine), "--", c="0.3", label=r"$1/(1 - \beta)$")
+    right.set(xlabel="momentum β", ylabel=r"speed-up $T(0)/T(\beta)$")
+    right.set_title("(b) speed")
+    left.legend()
+    right.legend()
+    return lines
+
+
+def show_valley_path(artists, objective, path, title=""):
+    """Move :func:`draw_valley_path`'s artists to one run ``path`` (steps first)
+    and title the left panel (Chapter 7.3's explorer).
+
+    The right curve is the sharpness averaged over the two points of each bounce
+    (:func:`samlib.variants.bounce_average`). Raises ``ValueError`` if the run left
+    ``|w| < 1000`` (or diverged); returns a status line with the first step at which
+    that sharpness is below 4 and its final value.
+    """
+    from samlib.variants import bounce_average
+
+    path_line, sharp_line = artists
+    if not np.abs(path).max() < 1e3:
+        raise ValueError("the iterates left |w| < 1000. Try a smaller β or ρ.")
+    sharp = bounce_average(objective.sharpness(path))
+    path_line.set_data(*np.transpose(path))
+    sharp_line.set_data(np.arange(1, len(sharp) + 1), sharp)
+    path_line.axes.set_title(title)
+    reached = f"step {np.argmax(sharp < 4)}" if sharp.min() < 4 else "not reached"
+    return f"sharpness < 4: {reached}; final sharpness {sharp[-1]:.2f}"
+
+
+def plot_logistic_runs(axes, X, labels, u_star, gamma, rhos, norms, angles, ratio):
+    """Chapter 7.4's four panels on a 2 × 2 array of axes: (a) the data and the
+    max-margin direction ``u_star`` (:func:`plot_separable_data`), and along the
+    runs (steps first, one column per ρ, ρ = 0 being GD) (b) ``norms`` with the
+    curve ``log t/γ`` (``gamma``, the margin), (c) ``angles`` to ``u_star`` in
+    degrees, (d) the sharpness over SAM's edge, ``ratio``, on a log scale.
+    """
+    plot_separable_data(axes[0, 0], X, labels, u_star)
+    axes[0, 0].set(xlim=(-3.3, 3.3), ylim=(-3.3, 3.3), title="(a) the data")
+    names = ["GD"] + [f"SAM, ρ = {rho:g}" for rho in rhos[1:]]
+    colours = ["C1", "C5", "C0", "#003f66"][: len(rhos)]  # GD green, SAM in blues
+    for ax, values in zip(axes.flat[1:], [norms, angles, ratio], strict=True):
+        plot_over_steps(ax, values[1:], names, colours)
+    t = np.arange(1, len(norms))
+    axes[0, 1].plot(t, np.log(t) / gamma, "--", c="0.3")
+    axes[0, 1].set(ylabel=r"$\|w_t\|$", title=r"(b) the norm grows like $\log t$")
+    axes[1, 0].set(ylabel=r"angle to $u^\star$ (degrees)", title="(c) the direction")
+    axes[1, 1].set(ylabel="sharpness / edge", yscale="log", title="(d) no bounce")
+    axes[0, 0].legend(loc="lower right")
+    axes[0, 1].legend()
 
 
 # ===================================================================================

@@ -91,3 +91,96 @@ def test_use_book_style_sets_the_palette():
         cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
         assert cycle[0] == PALETTE["sam"] and cycle[1] == PALETTE["gd"]
         assert matplotlib.rcParams["axes.spines.top"] is False
+
+
+# --- Chapter 7 (07, 07b-07e): the chapters' figures and explorers' updates ----------
+
+
+@pytest.fixture
+def two_axes():
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2), dpi=50)
+    yield fig, axes
+    plt.close(fig)
+
+
+def test_plot_momentum_orbits_draws_the_fraction_on_the_right(two_axes):
+    from samlib.plotting import plot_momentum_orbits
+
+    fig, axes = two_axes
+    betas = np.array([0.0, 0.5, 0.9])
+    periods = np.array([[2, 2, 4], [2, 4, 0]])
+    amp1 = np.array([[1.0, 0.8, 2.0], [1.0, 1.7, 3.0]])
+    amp2 = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.5]])
+    fraction = np.array([1.0, 0.5, 0.0])
+    line = plot_momentum_orbits(
+        axes, betas, periods, amp1, amp2, [1.0, 0.8, 0.6], fraction
+    )
+    np.testing.assert_array_equal(line.get_xdata(), betas)
+    np.testing.assert_array_equal(line.get_ydata(), fraction)
+    assert axes[0].get_title() == "(a) where 2 starts end"
+    labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert "period 2" in labels and "orbit along $e_2$" in labels
+    fig.canvas.draw()
+
+
+def test_plot_momentum_drift_draws_the_heuristic_and_the_measurements(two_axes):
+    from samlib.plotting import plot_momentum_drift
+    from samlib.variants import momentum_drift_factor
+
+    fig, axes = two_axes
+    betas = np.array([0.0, 0.5, 0.9])
+    sharpness = np.linspace(9, 2, 20)[:, None] * np.ones(3)
+    speedup, two = np.array([1.0, 1.8, 12.0]), np.array([True, True, False])
+    measured, open_, factor, bound = plot_momentum_drift(
+        axes, betas, sharpness, speedup, two, 5.0, 0.05, shown=(0, 2)
+    )
+    np.testing.assert_array_equal(measured.get_ydata(), [1.0, 1.8])
+    np.testing.assert_array_equal(open_.get_xdata(), [0.9])
+    fine = factor.get_xdata()
+    assert fine[0] == 0 and fine[-1] == 0.9
+    np.testing.assert_allclose(
+        factor.get_ydata(), momentum_drift_factor(fine, 5.0, 0.05)
+    )
+    np.testing.assert_allclose(bound.get_ydata(), 1 / (1 - fine))
+    assert [line.get_label() for line in axes[0].lines] == ["β = 0", "β = 0.9"]
+    np.testing.assert_array_equal(axes[0].lines[1].get_ydata(), sharpness[:, 2])
+    fig.canvas.draw()
+
+
+def test_show_valley_path_moves_the_path_and_the_bounce_average():
+    from samlib.objectives import product_loss
+    from samlib.plotting import draw_valley_path, show_valley_path
+
+    valley = product_loss()
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    artists = draw_valley_path(fig, valley, n_steps=4)
+    path = np.array([[3.0, 0.3], [2.0, 0.6], [1.5, 0.7], [1.1, 0.9], [1.0, 1.0]])
+    message = show_valley_path(artists, valley, path, "β = 0.5")
+    sharp = valley.sharpness(path)
+    np.testing.assert_array_equal(artists[0].get_xdata(), path[:, 0])
+    np.testing.assert_allclose(artists[1].get_ydata(), (sharp[1:] + sharp[:-1]) / 2)
+    np.testing.assert_array_equal(artists[1].get_xdata(), [1, 2, 3, 4])
+    assert artists[0].axes.get_title() == "β = 0.5"
+    assert message.endswith(f"final sharpness {(sharp[-1] + sharp[-2]) / 2:.2f}")
+    with pytest.raises(ValueError, match="1000"):
+        show_valley_path(artists, valley, np.full((3, 2), np.nan))
+    plt.close(fig)
+
+
+def test_plot_logistic_runs_draws_the_four_panels():
+    from samlib.plotting import plot_logistic_runs
+
+    fig, axes = plt.subplots(2, 2, figsize=(4, 4), dpi=50)
+    X, labels = np.array([[1.0, 1.0], [-1.0, -1.2]]), np.array([1, -1])
+    u_star, rhos = np.array([1.0, 1.0]) / np.sqrt(2), np.array([0.0, 1.0])
+    runs = [np.arange(12.0).reshape(6, 2) + k for k in range(3)]
+    plot_logistic_runs(axes, X, labels, u_star, 0.5, rhos, *runs)
+    for ax, values in zip(axes.flat[1:], runs, strict=True):
+        np.testing.assert_array_equal(ax.lines[1].get_ydata(), values[1:, 1])
+        assert [line.get_label() for line in ax.lines[:2]] == ["GD", "SAM, ρ = 1"]
+    t = np.arange(1, 6)
+    np.testing.assert_allclose(axes[0, 1].lines[-1].get_ydata(), np.log(t) / 0.5)
+    assert axes[1, 1].get_yscale() == "log"
+    assert axes[0, 0].get_title() == "(a) the data"
+    fig.canvas.draw()
+    plt.close(fig)
