@@ -39,6 +39,7 @@ __all__ = [
     "plot_lemma5_constants",
     "plot_lemma5_levels",
     "plot_lemma5_multipliers",
+    "plot_local_lemma10",
     "plot_logistic_runs",
     "plot_loss_and_sharpness",
     "plot_momentum_drift",
@@ -51,6 +52,7 @@ __all__ = [
     "plot_product_valley",
     "plot_recovery",
     "plot_relative_errors",
+    "plot_saddle_escapes",
     "plot_sam_anatomy",
     "plot_separable_data",
     "plot_settling_times",
@@ -68,6 +70,7 @@ __all__ = [
     "show_alignment",
     "show_edge_of_stability",
     "show_gradient_levels",
+    "show_saddle_escape",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
     "show_valley_path",
@@ -1570,6 +1573,97 @@ def plot_logistic_runs(axes, X, labels, u_star, gamma, rhos, norms, angles, rati
     axes[1, 1].set(ylabel="sharpness / edge", yscale="log", title="(d) no bounce")
     axes[0, 0].legend(loc="lower right")
     axes[0, 1].legend()
+
+
+def plot_local_lemma10(
+    axes, sizes, worst, slopes, leading, rhos, centre, predicted, amplitude
+):
+    """Chapter 7.9's first figure on two axes, log-log.
+
+    (a) One step: for each loss in ``worst`` (``{name: largest discrepancy at each
+    of sizes}``, with its fitted slope in ``slopes``), the discrepancy against
+    ``s = ‖y‖ = ρ``, and the ``leading`` term. (b) Where SAM ends: the measured
+    offset ``-centre`` of the cycle's centre against ρ (``rhos``), the ``predicted``
+    one (``-predicted = cρ²``, its coefficient in the label) and the bounce's
+    ``amplitude``. Returns the three lines of panel (b).
+    """
+    left, right = axes
+    for name, values in worst.items():
+        left.loglog(sizes, values, "o-", label=f"{name}: slope {slopes[name]:.2f}")
+    left.loglog(sizes, leading, "--", color="black", lw=1, label="leading term (cubic)")
+    left.set(xlabel=r"$s = \|w - w^\star\| = \rho$", ylabel="largest discrepancy")
+    coefficient = -predicted[0] / rhos[0] ** 2
+    lines = right.loglog(rhos, -centre, "o", label="offset of the cycle's centre")
+    lines += right.loglog(
+        rhos, -predicted, label=rf"predicted ${coefficient:.6g}\rho^2$"
+    )
+    lines += right.loglog(
+        rhos, amplitude, "s--", c="0.3", ms=4, label=r"bounce $\beta_1/\lambda_1$"
+    )
+    right.set(xlabel=r"$\rho$", ylabel="distance", title="(b) where SAM ends (cubic)")
+    left.set_title("(a) one step")
+    left.legend()
+    right.legend()
+    return lines
+
+
+def plot_saddle_escapes(
+    axes, mu, radius, eps, distance, t_eps, predicted_eps, sigmas, t_sigma, t_pred
+):
+    """Chapter 7.9's escape figure on two axes.
+
+    (a) The distance to the saddle along the runs nudged by ``eps`` (``distance``,
+    steps first, one column per ε; every other one drawn), the linearised growth
+    ``ε μᵗ`` and the radius at which a run has escaped. (b) The escape times
+    ``t_eps`` against ε with their prediction ``predicted_eps``, and the escape
+    times ``t_sigma`` (one row per σ of ``sigmas``, one column per seed) as mean ±
+    standard deviation with their prediction ``t_pred``.
+    """
+    left, right = axes
+    t, growing = np.arange(len(distance)), np.arange(16)
+    left.semilogy(t, distance[:, ::2], color="C0", lw=1)
+    left.semilogy(growing, eps[::2] * mu ** growing[:, None], ":", color="black", lw=1)
+    left.axhline(radius, color="0.3", lw=0.8, ls="--")
+    ylabel = r"$\|u_t - u_{\mathrm{saddle}}\|$"
+    left.set(xlabel="step $t$", ylabel=ylabel, ylim=(1e-15, 0.1))
+    low, high = np.log10(eps[0]), np.log10(eps[::2][-1])
+    left.set_title(
+        rf"(a) from $\varepsilon = 10^{{{low:.0f}}}, \dots, 10^{{{high:.0f}}}$"
+    )
+    right.semilogx(eps, t_eps, "o", label=r"nudged by $\varepsilon$")
+    right.plot(eps, predicted_eps, lw=1, label="linearised")
+    mean, sd = t_sigma.mean(axis=1), t_sigma.std(axis=1)
+    seeds = t_sigma.shape[1]
+    right.errorbar(
+        sigmas, mean, sd, fmt="s", ms=4, c="C2", label=rf"noise $\sigma$, {seeds} seeds"
+    )
+    right.plot(sigmas, t_pred, "--", color="C2", lw=1, label="predicted")
+    right.set(xlabel=r"$\varepsilon$ or $\sigma$", ylabel="escape time (steps)")
+    right.set_title("(b) escape times")
+    right.legend()
+
+
+def show_saddle_escape(artists, sam, gd, point, rho, eps, mu):
+    """Move :func:`draw_saddle_escape`'s artists to SAM's and J's gradient descent's
+    paths ``sam`` and ``gd`` from the saddle ``point`` nudged by ``eps``
+    (:func:`samlib.local_potential.saddle_paths`), in the plane ``u/ρ``, with the
+    linearised growth ``ε μᵗ`` (Chapter 7.9's explorer).
+
+    Returns a status line: SAM's escape time to half the saddle's distance from the
+    origin, and the linearised prediction.
+    """
+    from samlib.local_potential import escape_time, escape_time_prediction
+
+    left, paths, lines = artists
+    t, half = np.arange(len(sam)), 0.5 * np.linalg.norm(point)
+    for path, line, found in zip(paths, lines, (sam, gd), strict=False):
+        path.set_data(*(found / rho).T)
+        line.set_data(t, np.linalg.norm(found - point, axis=-1) / rho)
+    lines[2].set_data(t[:20], eps * mu ** t[:20] / rho)
+    left.set_title(f"ρ = {rho:.3g}, ε = 1e{np.log10(eps):.0f}")
+    escaped = escape_time(np.linalg.norm(sam - point, axis=-1), half)
+    predicted = escape_time_prediction(mu, half, eps)
+    return f"SAM leaves at step {escaped:.1f}; linearised J predicts {predicted:.1f}"
 
 
 # ===================================================================================

@@ -184,3 +184,88 @@ def test_plot_logistic_runs_draws_the_four_panels():
     assert axes[0, 0].get_title() == "(a) the data"
     fig.canvas.draw()
     plt.close(fig)
+
+
+def test_plot_local_lemma10_draws_the_rates_and_the_offsets(two_axes):
+    from samlib.plotting import plot_local_lemma10
+
+    fig, axes = two_axes
+    sizes, rhos = np.geomspace(1e-4, 1e-1, 4), np.geomspace(0.01, 0.1, 3)
+    worst = {"cubic": sizes**2, "even": sizes**3}
+    slopes = {"cubic": 2.0, "even": 3.0}
+    predicted = -0.28125 * rhos**2
+    measured, prediction, bounce = plot_local_lemma10(
+        axes,
+        sizes,
+        worst,
+        slopes,
+        0.9 * sizes**2,
+        rhos,
+        1.01 * predicted,
+        predicted,
+        0.25 * rhos,
+    )
+    labels = [line.get_label() for line in axes[0].lines]
+    assert labels[:2] == ["cubic: slope 2.00", "even: slope 3.00"]
+    np.testing.assert_allclose(axes[0].lines[1].get_ydata(), sizes**3)
+    np.testing.assert_allclose(measured.get_ydata(), -1.01 * predicted)
+    np.testing.assert_allclose(prediction.get_ydata(), 0.28125 * rhos**2)
+    assert prediction.get_label() == r"predicted $0.28125\rho^2$"
+    np.testing.assert_allclose(bounce.get_ydata(), 0.25 * rhos)
+    fig.canvas.draw()
+
+
+def test_plot_saddle_escapes_draws_runs_growth_and_escape_times(two_axes):
+    from samlib.plotting import plot_saddle_escapes
+
+    fig, axes = two_axes
+    mu, radius, eps = 6.6, 0.01, np.geomspace(1e-14, 1e-4, 3)
+    distance = eps * mu ** np.arange(21)[:, None]
+    sigmas = np.array([1e-10, 1e-6])
+    t_sigma = np.array([[10.0, 12.0, 11.0], [6.0, 5.0, 7.0]])
+    plot_saddle_escapes(
+        axes,
+        mu,
+        radius,
+        eps,
+        distance,
+        [14, 9, 4],
+        [14.1, 9.1, 4.1],
+        sigmas,
+        t_sigma,
+        [11.2, 6.1],
+    )
+    left, right = axes
+    np.testing.assert_allclose(left.lines[1].get_ydata(), distance[:, 2])
+    np.testing.assert_allclose(left.lines[2].get_ydata(), eps[0] * mu ** np.arange(16))
+    assert left.get_title() == r"(a) from $\varepsilon = 10^{-14}, \dots, 10^{-4}$"
+    np.testing.assert_array_equal(right.lines[0].get_ydata(), [14, 9, 4])
+    np.testing.assert_array_equal(right.lines[-1].get_ydata(), [11.2, 6.1])
+    labels = [t.get_text() for t in right.get_legend().get_texts()]
+    assert r"noise $\sigma$, 3 seeds" in labels
+    fig.canvas.draw()
+
+
+def test_show_saddle_escape_moves_the_paths_and_reports_the_escape():
+    from samlib.local_potential import escape_time, escape_time_prediction
+    from samlib.plotting import draw_saddle_escape, show_saddle_escape
+
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    artists = draw_saddle_escape(
+        fig, lambda u: (u**2).sum(-1), [[1, 0]], [[0, 1]], n_steps=5
+    )
+    point, rho, eps, mu = np.array([0.0, 0.1]), 0.5, 1e-3, 6.0
+    sam = point + np.outer(eps * mu ** np.arange(6), [1.0, 0.0])
+    gd = point + np.outer(eps * 5.0 ** np.arange(6), [1.0, 0.0])
+    message = show_saddle_escape(artists, sam, gd, point, rho, eps, mu)
+    left, paths, lines = artists
+    np.testing.assert_allclose(paths[0].get_xdata(), sam[:, 0] / rho)
+    np.testing.assert_allclose(paths[1].get_ydata(), gd[:, 1] / rho)
+    np.testing.assert_allclose(lines[0].get_ydata(), eps * mu ** np.arange(6) / rho)
+    assert left.get_title() == "ρ = 0.5, ε = 1e-3"
+    escaped = escape_time(np.linalg.norm(sam - point, axis=-1), 0.05)
+    predicted = escape_time_prediction(mu, 0.05, eps)
+    assert message == (
+        f"SAM leaves at step {escaped:.1f}; linearised J predicts {predicted:.1f}"
+    )
+    plt.close(fig)
