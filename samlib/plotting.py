@@ -58,7 +58,9 @@ __all__ = [
     "plot_settling_times",
     "plot_step_size_sweep",
     "plot_study_curves",
+    "plot_study_curves_by_noise",
     "plot_study_flatness",
+    "plot_study_flatness_grid",
     "plot_two_phases",
     "plot_valley",
     "plot_valley_runs",
@@ -73,6 +75,7 @@ __all__ = [
     "show_saddle_escape",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
+    "show_study_runs",
     "show_valley_path",
     "use_book_style",
 ]
@@ -1664,6 +1667,63 @@ def show_saddle_escape(artists, sam, gd, point, rho, eps, mu):
     escaped = escape_time(np.linalg.norm(sam - point, axis=-1), half)
     predicted = escape_time_prediction(mu, half, eps)
     return f"SAM leaves at step {escaped:.1f}; linearised J predicts {predicted:.1f}"
+
+
+def plot_study_flatness_grid(axes, result):
+    """Chapter 7.8's flatness figure on a 2 × 2 array of axes: one row per label
+    noise level of the study, the test accuracy against λmax (left) and against the
+    trace (right), each by :func:`plot_study_flatness`.
+    """
+    labels = {
+        "lam_max": r"$\lambda_{\max}$ at the end",
+        "trace": "trace of the Hessian",
+    }
+    for row, noise in zip(axes, result.study.noise, strict=True):
+        for ax, (metric, label) in zip(row, labels.items(), strict=True):
+            plot_study_flatness(ax, result, noise, metric)
+            ax.set(xlabel=label, title=f"label noise {100 * noise:.0f} %")
+    axes[0, 0].legend(loc="lower left")
+
+
+def plot_study_curves_by_noise(axes, result):
+    """Chapter 7.8's accuracy curves: :func:`plot_study_curves` on one axes per
+    label noise level of the study."""
+    for ax, noise in zip(axes, result.study.noise, strict=True):
+        plot_study_curves(ax, result, noise)
+        title = f"label noise {100 * noise:.0f} %"
+        ax.set(xlabel="step (SGD: after the same passes)", title=title)
+    ylabel = f"test accuracy (%), mean of {len(result.study.seeds)} seeds"
+    axes[0].set(ylabel=ylabel, ylim=(50, 90))
+    axes[0].legend(loc="lower right")
+
+
+def show_study_runs(artists, result, rho, noise):
+    """Move :func:`draw_study_runs`' artists to the SAM runs of radius ``rho`` at the
+    label noise ``noise`` of a study ``result`` (Chapter 7.8's explorer): SAM's
+    accuracy curves and their mean, GD's mean, and the final λmax and accuracy of
+    all runs, GD's and SAM's.
+
+    Raises ``ValueError`` if the study has no SAM run of radius ``rho``; returns the
+    seed-by-seed difference SAM − GD in test accuracy
+    (:func:`samlib.generalisation.paired_difference`) as a status line.
+    """
+    from samlib.generalisation import paired_difference
+
+    left, seeds, mean, gd, dots = artists
+    accuracy = 100 * result.curves["test_accuracy"][1:]  # from the first checkpoint
+    lam, final = result.table["lam_max"], 100 * result.table["test_accuracy"]
+    sam_method = result.sam_method(rho)
+    sam = result.select(noise=noise, method=sam_method)
+    gd_runs = result.select(noise=noise, method=0)
+    for line, run in zip(seeds, sam, strict=True):
+        line.set_ydata(accuracy[:, run])
+    mean.set_ydata(accuracy[:, sam].mean(axis=1))
+    gd.set_ydata(accuracy[:, gd_runs].mean(axis=1))
+    for dot, runs in zip(dots, [result.select(noise=noise), gd_runs, sam], strict=True):
+        dot.set_offsets(np.c_[lam[runs], final[runs]])
+    left.set_title(f"SAM ρ = {rho:.2g}, label noise {100 * noise:.0f} %")
+    diff, half = paired_difference(result, "test_accuracy", noise, sam_method)
+    return f"SAM − GD, seed by seed: {100 * diff:+.1f} ± {100 * half:.1f} points"
 
 
 # ===================================================================================

@@ -269,3 +269,83 @@ def test_show_saddle_escape_moves_the_paths_and_reports_the_escape():
         f"SAM leaves at step {escaped:.1f}; linearised J predicts {predicted:.1f}"
     )
     plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def tiny_study():
+    from samlib.generalisation import Method, Study, run_study
+
+    methods = (Method("GD"), Method("SAM", rho=0.05), Method("SGD", batch_size=10))
+    study = Study(
+        per_class=3,
+        n_components=4,
+        width=5,
+        n_steps=40,
+        checkpoint_every=20,
+        noise=(0.0, 0.3),
+        seeds=(0, 1),
+        methods=methods,
+    )
+    return run_study(study)
+
+
+def test_plot_study_flatness_grid_draws_one_row_per_noise_level(tiny_study):
+    from samlib.plotting import plot_study_flatness_grid
+
+    fig, axes = plt.subplots(2, 2, figsize=(4, 4), dpi=50)
+    plot_study_flatness_grid(axes, tiny_study)
+    for row, noise in zip(axes, (0.0, 0.3), strict=True):
+        for ax, key in zip(row, ("lam_max", "trace"), strict=True):
+            assert ax.get_title() == f"label noise {100 * noise:.0f} %"
+            gd = tiny_study.select(noise=noise, method=0)
+            np.testing.assert_array_equal(
+                ax.lines[0].get_xdata(), tiny_study.table[key][gd]
+            )
+    assert axes[0, 1].get_xlabel() == "trace of the Hessian"
+    labels = [t.get_text() for t in axes[0, 0].get_legend().get_texts()]
+    assert labels == ["GD", "SAM", "SGD"]
+    fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_plot_study_curves_by_noise_draws_each_methods_mean(tiny_study):
+    from samlib.plotting import plot_study_curves_by_noise
+
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2), dpi=50)
+    plot_study_curves_by_noise(axes, tiny_study)
+    sam = tiny_study.select(noise=0.3, method=1)
+    expected = 100 * tiny_study.curves["test_accuracy"][1:, sam].mean(axis=1)
+    np.testing.assert_allclose(axes[1].lines[1].get_ydata(), expected)
+    np.testing.assert_array_equal(axes[1].lines[1].get_xdata(), tiny_study.steps[1:])
+    assert axes[0].get_ylabel() == "test accuracy (%), mean of 2 seeds"
+    assert axes[1].get_title() == "label noise 30 %"
+    fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_show_study_runs_moves_the_runs_of_one_setting(tiny_study):
+    from samlib.generalisation import paired_difference
+    from samlib.plotting import draw_study_runs, show_study_runs
+
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    artists = draw_study_runs(fig, tiny_study.steps[1:], 2)
+    message = show_study_runs(artists, tiny_study, 0.05, 0.3)
+    left, seeds, mean, gd, dots = artists
+    assert left.get_title() == "SAM ρ = 0.05, label noise 30 %"
+    accuracy = 100 * tiny_study.curves["test_accuracy"][1:]
+    sam = tiny_study.select(noise=0.3, method=1)
+    gd_runs = tiny_study.select(noise=0.3, method=0)
+    np.testing.assert_allclose(seeds[1].get_ydata(), accuracy[:, sam[1]])
+    np.testing.assert_allclose(mean.get_ydata(), accuracy[:, sam].mean(axis=1))
+    np.testing.assert_allclose(gd.get_ydata(), accuracy[:, gd_runs].mean(axis=1))
+    final = 100 * tiny_study.table["test_accuracy"][sam]
+    np.testing.assert_allclose(dots[2].get_offsets()[:, 1], final)
+    assert len(dots[0].get_offsets()) == len(tiny_study.select(noise=0.3))
+    diff, half = paired_difference(tiny_study, "test_accuracy", 0.3, 1)
+    assert (
+        message
+        == f"SAM − GD, seed by seed: {100 * diff:+.1f} ± {100 * half:.1f} points"
+    )
+    with pytest.raises(ValueError, match="no SAM run"):
+        show_study_runs(artists, tiny_study, 0.2, 0.3)
+    plt.close(fig)
