@@ -54,6 +54,7 @@ __all__ = [
     "plot_relative_errors",
     "plot_saddle_escapes",
     "plot_sam_anatomy",
+    "plot_sam_vs_usam",
     "plot_separable_data",
     "plot_settling_times",
     "plot_step_size_sweep",
@@ -77,6 +78,7 @@ __all__ = [
     "show_sam_vs_gd",
     "show_study_runs",
     "show_valley_path",
+    "show_valley_runs",
     "use_book_style",
 ]
 
@@ -1724,6 +1726,61 @@ def show_study_runs(artists, result, rho, noise):
     left.set_title(f"SAM ρ = {rho:.2g}, label noise {100 * noise:.0f} %")
     diff, half = paired_difference(result, "test_accuracy", noise, sam_method)
     return f"SAM − GD, seed by seed: {100 * diff:+.1f} ± {100 * half:.1f} points"
+
+
+def show_valley_runs(artists, objective, sam, usam, eta, rho):
+    """Move :func:`draw_valley_runs`' artists to a run of SAM and one of USAM from
+    the same start (steps first), at the step size ``eta`` and radius ``rho``
+    (Chapter 7.1's explorer).
+
+    The curves are SAM's sharpness and its edge :func:`samlib.stability.sam_edge`,
+    both averaged over the two points of each bounce
+    (:func:`samlib.variants.bounce_average`), USAM's sharpness, and the constant
+    edges of USAM and GD. Raises ``ValueError`` if a run left ``|w| < 1000``;
+    returns the final sharpness of both as a status line.
+    """
+    from samlib.stability import gd_edge, sam_edge, usam_edge
+    from samlib.variants import bounce_average
+
+    paths, curves = artists
+    if not np.all(np.abs([sam, usam]) < 1e3):
+        raise ValueError("the iterates left |w| < 1000. Try a smaller η or ρ.")
+    sharp = bounce_average(objective.sharpness(sam))
+    grad_norm = bounce_average(np.linalg.norm(objective.grad(sam), axis=-1))
+    ys = [sharp, sam_edge(grad_norm, eta, rho), objective.sharpness(usam[1:])]
+    ys += [np.full_like(sharp, edge) for edge in (usam_edge(eta, rho), gd_edge(eta))]
+    for line, path in zip(paths, (sam, usam), strict=True):
+        line.set_data(*np.transpose(path))
+    steps = np.arange(1, len(sharp) + 1)
+    for line, y in zip(curves, ys, strict=True):
+        line.set_data(steps, y)
+    curves[0].axes.set_title(f"(b) η = {eta:.3g}, ρ = {rho:.3g}")
+    return f"final sharpness: SAM {ys[0][-1]:.2f}, USAM {ys[2][-1]:.2f}"
+
+
+def plot_sam_vs_usam(axes, lams, amplitudes, cycle, edges, sharp_start, sharp_ends):
+    """Chapter 7.2's figure on two axes.
+
+    (a) Quadratics, by :func:`plot_final_amplitudes`: ``amplitudes`` maps ``"SAM"``
+    and ``"USAM"`` to the size of their last iterates on ``½λw²`` for each λ of
+    ``lams``, ``cycle`` is the 2-cycle's amplitude and ``edges`` maps ``"USAM's
+    edge"`` and ``"GD's edge"`` to their thresholds. (b) The valley: the sharpness
+    at the end of each run, ``sharp_ends`` (``{"SAM": ..., "USAM": ...}``), against
+    the sharpness at its start, with the diagonal and USAM's edge (dotted).
+    """
+    left, right = axes
+    styles = {"SAM": ("o", "C0"), "USAM": ("s", "C3")}
+    runs = {name: (amplitudes[name], *style) for name, style in styles.items()}
+    plot_final_amplitudes(left, lams, runs, cycle, edges)
+    left.set_title("(a) quadratics")
+    left.legend(loc="lower right")
+    for name, (marker, colour) in styles.items():
+        right.plot(sharp_start, sharp_ends[name], marker, c=colour, label=name)
+    right.plot([0, 11], [0, 11], c="0.3", lw=0.8, label="no change")
+    right.axhline(edges["USAM's edge"], color="0.3", ls=":", lw=1)
+    right.set(xlabel="sharpness at the start", ylabel="after 1500 steps")
+    right.set(xlim=(1.5, 11), ylim=(0, 11), title="(b) the valley: drift or not")
+    right.legend(loc="upper left")
 
 
 # ===================================================================================

@@ -349,3 +349,51 @@ def test_show_study_runs_moves_the_runs_of_one_setting(tiny_study):
     with pytest.raises(ValueError, match="no SAM run"):
         show_study_runs(artists, tiny_study, 0.2, 0.3)
     plt.close(fig)
+
+
+def test_show_valley_runs_draws_sharpness_and_edges_of_both_methods():
+    from samlib import run_sam, run_usam, stability
+    from samlib.objectives import product_loss
+    from samlib.plotting import draw_valley_runs, show_valley_runs
+
+    valley, w0 = product_loss(), np.array([3.0, 0.3])
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    artists = draw_valley_runs(fig, valley, n_steps=50)
+    sam = run_sam(valley.grad, w0, 0.15, 0.1, 50)
+    usam = run_usam(valley.grad, w0, 0.15, 0.1, 50)
+    message = show_valley_runs(artists, valley, sam, usam, 0.15, 0.1)
+    paths, curves = artists
+    np.testing.assert_array_equal(paths[1].get_ydata(), usam[:, 1])
+    sharp, g = valley.sharpness(sam), np.linalg.norm(valley.grad(sam), axis=-1)
+    np.testing.assert_allclose(curves[0].get_ydata(), (sharp[1:] + sharp[:-1]) / 2)
+    edge = stability.sam_edge((g[1:] + g[:-1]) / 2, 0.15, 0.1)
+    np.testing.assert_allclose(curves[1].get_ydata(), edge)
+    np.testing.assert_allclose(curves[2].get_ydata(), valley.sharpness(usam[1:]))
+    assert np.all(curves[3].get_ydata() == stability.usam_edge(0.15, 0.1))
+    assert np.all(curves[4].get_ydata() == stability.gd_edge(0.15))
+    np.testing.assert_array_equal(curves[4].get_xdata(), np.arange(1, 51))
+    assert curves[0].axes.get_title() == "(b) η = 0.15, ρ = 0.1"
+    assert message.startswith(f"final sharpness: SAM {(sharp[-1] + sharp[-2]) / 2:.2f}")
+    with pytest.raises(ValueError, match="smaller"):
+        show_valley_runs(artists, valley, sam, np.full_like(usam, 1e4), 0.15, 0.1)
+    plt.close(fig)
+
+
+def test_plot_sam_vs_usam_draws_amplitudes_and_the_valley(two_axes):
+    from samlib.plotting import plot_sam_vs_usam
+
+    fig, axes = two_axes
+    lams = np.array([1.0, 5.0, 14.0])
+    amps = {"SAM": np.array([0.02, 0.1, np.nan]), "USAM": np.array([0.0, 1e-8, 1e9])}
+    cycle, edges = np.array([0.01, 0.05, np.nan]), {"USAM's edge": 7.6, "GD's edge": 13}
+    start, ends = np.array([3.0, 9.0]), {"SAM": [2.0, 2.1], "USAM": [3.0, 6.0]}
+    plot_sam_vs_usam(axes, lams, amps, cycle, edges, start, ends)
+    left, right = axes
+    sam = next(line for line in left.lines if line.get_label() == "SAM")
+    np.testing.assert_array_equal(sam.get_ydata(), [0.02, 0.1, 1e5])  # NaN: top
+    usam = next(line for line in right.lines if line.get_label() == "USAM")
+    np.testing.assert_array_equal(usam.get_xdata(), start)
+    np.testing.assert_array_equal(usam.get_ydata(), [3.0, 6.0])
+    assert right.lines[-1].get_ydata()[0] == 7.6  # USAM's edge, dotted
+    assert left.get_title() == "(a) quadratics"
+    fig.canvas.draw()
