@@ -25,6 +25,7 @@ __all__ = [
     "draw_valley_path",
     "draw_valley_runs",
     "draw_width_measures",
+    "draw_width_panels",
     "fixed_legend",
     "move_paths",
     "move_valley_runs",
@@ -58,6 +59,7 @@ __all__ = [
     "plot_separable_data",
     "plot_settling_times",
     "plot_step_size_sweep",
+    "plot_stochastic_sam_runs",
     "plot_study_curves",
     "plot_study_curves_by_noise",
     "plot_study_flatness",
@@ -73,6 +75,7 @@ __all__ = [
     "show_alignment",
     "show_edge_of_stability",
     "show_gradient_levels",
+    "show_log_det",
     "show_saddle_escape",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
@@ -1781,6 +1784,66 @@ def plot_sam_vs_usam(axes, lams, amplitudes, cycle, edges, sharp_start, sharp_en
     right.set(xlabel="sharpness at the start", ylabel="after 1500 steps")
     right.set(xlim=(1.5, 11), ylim=(0, 11), title="(b) the valley: drift or not")
     right.legend(loc="upper left")
+
+
+def plot_stochastic_sam_runs(axes, curve, s, full, one):
+    """Chapter 7.6's figure on two axes.
+
+    (a) λmax and the trace of the Hessian along the curve of minima ``curve``
+    (:class:`samlib.widths.ScaleCurve`) at the points ``s``; (b) the output weight
+    ``s = w2`` along the runs of full-batch SAM (``full``, shape ``(T + 1, starts,
+    P)``) and of 1-SAM (``one``, ``(T + 1, seeds, starts, P)``). Dotted lines mark
+    the minimisers of λmax (blue) and of the trace (red) in both panels.
+    """
+    left, right = axes
+    spectra = curve.spectrum(s)
+    left.plot(s, spectra[:, -1], label=r"$\lambda_{\max}(s)$")
+    left.plot(s, spectra.sum(-1), "C3", label="trace(s)")
+    right.plot(full[..., -1], "C0", lw=2)[0].set_label("full-batch SAM")
+    for start in range(one.shape[2]):
+        lines = right.plot(one[:, :, start, -1], "C3", lw=0.5)
+        if start == 0:
+            lines[0].set_label("1-SAM")
+    for colour, s_min in [
+        ("C0", curve.lam_max_minimiser),
+        ("C3", curve.trace_minimiser),
+    ]:
+        left.axvline(s_min, color=colour, ls=":", lw=1)
+        right.axhline(s_min, color=colour, ls=":", lw=1)
+    left.set(xlabel="$s$ (position along the curve)", ylabel="curvature", ylim=(0, 8))
+    right.set(xlabel="step $t$", ylabel="$s = w_2$", title="(b) where the iterates go")
+    left.set_title("(a) two measures of sharpness")
+    left.legend()
+    right.legend(loc="upper right")
+
+
+def draw_width_panels(fig, s, measures, chains=None, median=None, every: int = 20):
+    """The layout of Chapter 7.7's figure and explorer: (a) measures of width along
+    the curve, by :func:`draw_width_measures`, and, if ``chains`` is given, (b) the
+    output weight of noisy GD's chains (steps first) and their ``median``, every
+    ``every`` steps. Returns ``(left, line, dot)``, the artists that
+    :func:`show_log_det` moves.
+    """
+    left, right = fig.subplots(1, 2) if chains is not None else (fig.subplots(), None)
+    line, dot = draw_width_measures(left, s, measures)
+    if chains is not None:
+        right.plot(chains[::every], color=PALETTE["gd"], lw=0.4)
+        right.plot(median[::every], color=PALETTE["gd"], lw=2.5)
+        xlabel = f"step $t$ / {every}"
+        right.set(xlabel=xlabel, ylabel="$s = w_2$", title="(b) noisy GD")
+    return left, line, dot
+
+
+def show_log_det(artists, s, values, s_min, eps):
+    """Move :func:`draw_width_panels`' artists to ``log det(H + εI)``: its
+    ``values`` at the points ``s``, scaled to [0, 1], and a dot at its minimiser
+    ``s_min`` (drawn at the left edge if it lies beyond it). Returns a status line.
+    """
+    left, line, dot = artists
+    line.set_data(s, (values - values.min()) / np.ptp(values))
+    dot.set_data([max(s_min, s[0])], [0])
+    left.set_title(f"(a) ε = {eps:.3g}: log det smallest at s = {s_min:.2f}")
+    return f"minimiser of log det(H + εI): s = {s_min:.3f}"
 
 
 # ===================================================================================

@@ -397,3 +397,50 @@ def test_plot_sam_vs_usam_draws_amplitudes_and_the_valley(two_axes):
     assert right.lines[-1].get_ydata()[0] == 7.6  # USAM's edge, dotted
     assert left.get_title() == "(a) quadratics"
     fig.canvas.draw()
+
+
+def test_plot_stochastic_sam_runs_draws_the_measures_and_the_runs(two_axes):
+    from samlib.plotting import plot_stochastic_sam_runs
+    from samlib.widths import ScaleCurve
+
+    fig, axes = two_axes
+    curve, s = ScaleCurve(np.ones(4)), np.linspace(0.5, 2.5, 5)
+    full = np.zeros((11, 2, 5)) + np.array([1.3, 1.5])[:, None]
+    one = np.zeros((11, 3, 2, 5)) + np.arange(3)[:, None, None]
+    plot_stochastic_sam_runs(axes, curve, s, full, one)
+    left, right = axes
+    np.testing.assert_allclose(left.lines[0].get_ydata(), (s**2 + 4 / s**2) / 4)
+    np.testing.assert_allclose(left.lines[1].get_ydata(), s**2 + 1 / s**2)
+    assert len(right.lines) == 2 + 6 + 2  # full batch, 1-SAM, the two minimisers
+    np.testing.assert_array_equal(right.lines[1].get_ydata(), full[:, 1, -1])
+    np.testing.assert_array_equal(right.lines[4].get_ydata(), one[:, 2, 0, -1])
+    assert left.lines[-2].get_xdata()[0] == pytest.approx(np.sqrt(2))  # argmin λmax
+    assert right.lines[-1].get_ydata()[0] == pytest.approx(1.0)  # argmin trace
+    labels = [t.get_text() for t in right.get_legend().get_texts()]
+    assert labels == ["full-batch SAM", "1-SAM"]
+    fig.canvas.draw()
+
+
+def test_draw_width_panels_and_show_log_det():
+    from samlib.plotting import draw_width_panels, show_log_det
+
+    s = np.geomspace(0.2, 3.5, 50)
+    measures = {"a": s**2, "b": 1 / s, "c": (s - 1) ** 2}
+    chains = np.cumsum(np.ones((100, 4)), axis=0)
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    left, line, dot = draw_width_panels(fig, s, measures, chains, chains[:, 0])
+    right = fig.axes[1]
+    np.testing.assert_array_equal(right.lines[0].get_ydata(), chains[::20, 0])
+    assert right.get_xlabel() == "step $t$ / 20"
+    values = np.log(s**2 + 0.5)
+    message = show_log_det((left, line, dot), s, values, 0.1, 0.5)
+    np.testing.assert_allclose(
+        line.get_ydata(), (values - values.min()) / np.ptp(values)
+    )
+    np.testing.assert_array_equal(dot.get_xdata(), [s[0]])  # beyond the left edge
+    assert message == "minimiser of log det(H + εI): s = 0.100"
+    plt.close(fig)
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    draw_width_panels(fig, s, measures)
+    assert len(fig.axes) == 1  # without chains: panel (a) only
+    plt.close(fig)
