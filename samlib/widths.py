@@ -146,6 +146,20 @@ class ScaleCurve:
         """The dense Hessian ``∇²L(θ)`` at one θ."""
         return self.network.hessian(theta, self.X, self.y)
 
+    def sublevel_volume(self, s, delta, n_samples: int, seed) -> float:
+        """The cross-section ``V_δ(s)`` of ``{L ≤ δ}`` through ``θ(s)``, normal to the
+        curve, by Monte Carlo on the true loss (:func:`sublevel_volume_monte_carlo`
+        with the curve's one flat direction left out). For small δ it tends to
+        :func:`ellipsoid_volume` of the non-zero eigenvalues of :meth:`spectrum`.
+        """
+        theta = self.point(as_param(s, "s"))
+        if theta.ndim != 1:
+            raise ValueError("s must be one point of the curve")
+        hessian = self.hessian(theta)
+        return sublevel_volume_monte_carlo(
+            self.loss, theta, hessian, delta, n_samples, seed
+        )
+
     def measures(self, theta):
         """λmax and the trace of the Hessian of the loss at θ (one or a batch).
 

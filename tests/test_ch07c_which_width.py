@@ -73,6 +73,7 @@ def test_monte_carlo_volume_on_the_true_loss_is_the_formula(s):
     assert mc / ellipsoid_volume(CURVE.spectrum(s)[1:], delta) == pytest.approx(
         1, abs=0.05
     )
+    assert CURVE.sublevel_volume(s, delta, 40_000, seed=0) == mc  # the same draws
 
 
 def test_log_det_runs_from_the_volume_to_the_trace():
@@ -128,6 +129,8 @@ def test_width_functions_reject_bad_input():
         ScaleCurve(np.zeros(3))
     with pytest.raises(ValueError, match="non-zero"):
         CURVE.point(0.0)
+    with pytest.raises(ValueError, match="one point"):
+        CURVE.sublevel_volume([0.5, 1.0], 1e-6, 10, seed=0)
     with pytest.raises(ValueError, match="positive"):
         ellipsoid_volume([1.0, 0.0], 1.0)
     with pytest.raises(ValueError, match="p must be >= 1"):
