@@ -56,6 +56,7 @@ __all__ = [
     "paired_difference",
     "paired_table",
     "run_study",
+    "seed_differences",
     "spearman",
     "study_table",
     "t_interval",
@@ -589,19 +590,36 @@ def group_interval(result: StudyResult, metric: str, noise, method: int, **kwarg
     return result.interval(metric, noise, method, **kwargs)
 
 
+def seed_differences(
+    result: StudyResult, metric: str, noise, method: int, baseline: int = 0
+) -> np.ndarray:
+    """``metric`` (method) − ``metric`` (baseline), seed by seed, at one noise level.
+
+    Both runs of a seed share their initial parameters and their noisy labels, so
+    each difference compares two methods on the same start and the same data.
+
+    Returns
+    -------
+    ndarray, shape (n_seeds,)
+        In the order of ``result.study.seeds``.
+    """
+    values = result.table[metric]
+    a = values[result.select(noise=noise, method=method)]
+    b = values[result.select(noise=noise, method=baseline)]
+    return a - b
+
+
 def paired_difference(
     result: StudyResult, metric: str, noise, method: int, baseline: int = 0, **kwargs
 ):
     """Mean and t-interval half-width of ``metric`` (method) − ``metric`` (baseline).
 
-    The difference is taken seed by seed: both runs of a seed share their initial
-    parameters and their noisy labels (a paired comparison, which removes the
-    variation between seeds that the two methods have in common).
+    The difference is taken seed by seed (:func:`seed_differences`): both runs of a
+    seed share their initial parameters and their noisy labels (a paired comparison,
+    which removes the variation between seeds that the two methods have in common).
     """
-    values = result.table[metric]
-    a = values[result.select(noise=noise, method=method)]
-    b = values[result.select(noise=noise, method=baseline)]
-    return t_interval(a - b, **kwargs)
+    differences = seed_differences(result, metric, noise, method, baseline)
+    return t_interval(differences, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ __all__ = [
     "draw_valley_path",
     "draw_valley_runs",
     "draw_width_measures",
+    "draw_width_panels",
     "fixed_legend",
     "move_paths",
     "move_valley_runs",
@@ -39,7 +40,11 @@ __all__ = [
     "plot_lemma5_constants",
     "plot_lemma5_levels",
     "plot_lemma5_multipliers",
+    "plot_local_lemma10",
+    "plot_logistic_runs",
     "plot_loss_and_sharpness",
+    "plot_momentum_drift",
+    "plot_momentum_orbits",
     "plot_network_training",
     "plot_orbit_amplitudes",
     "plot_over_steps",
@@ -48,13 +53,18 @@ __all__ = [
     "plot_product_valley",
     "plot_recovery",
     "plot_relative_errors",
+    "plot_saddle_escapes",
     "plot_sam_anatomy",
     "plot_sam_anatomy_panels",
+    "plot_sam_vs_usam",
     "plot_separable_data",
     "plot_settling_times",
     "plot_step_size_sweep",
+    "plot_stochastic_sam_runs",
     "plot_study_curves",
+    "plot_study_curves_by_noise",
     "plot_study_flatness",
+    "plot_study_flatness_grid",
     "plot_two_phases",
     "plot_valley",
     "plot_valley_runs",
@@ -66,8 +76,13 @@ __all__ = [
     "show_alignment",
     "show_edge_of_stability",
     "show_gradient_levels",
+    "show_log_det",
+    "show_saddle_escape",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
+    "show_study_runs",
+    "show_valley_path",
+    "show_valley_runs",
     "update_edge_of_stability",
     "update_gradient_levels",
     "update_sam_on_quadratic",
@@ -1604,6 +1619,362 @@ def draw_study_runs(fig, steps, n_seeds: int):
     for ax, where in [(left, "lower right"), (right, "upper right")]:
         ax.legend(loc=where).set_zorder(2.9)
     return left, seeds, mean, gd, dots
+
+
+def plot_momentum_orbits(axes, betas, periods, amp1, amp2, cycle, fraction):
+    """Chapter 7.3's first figure on two axes: (a) where the runs end, drawn by
+    :func:`plot_orbit_amplitudes`, and (b) the ``fraction`` of starts that end on the
+    2-cycle, against β. Returns the line of panel (b).
+    """
+    left, right = axes
+    plot_orbit_amplitudes(left, betas, periods, amp1, amp2, cycle)
+    left.set_title(f"(a) where {periods.shape[0]} starts end")
+    left.legend(loc="upper left", ncols=2)
+    (line,) = right.plot(betas, fraction, "o-")
+    right.set(xlabel="momentum β", ylabel="fraction of starts")
+    right.set_title("(b) on the 2-cycle")
+    return line
+
+
+def plot_momentum_drift(
+    axes, betas, sharpness, speedup, two_cycle, lam1, eta, shown=(0, 3, 6, 7)
+):
+    """Chapter 7.3's drift figure on two axes.
+
+    (a) The bounce-averaged ``sharpness`` (steps first, one column per β) for the
+    columns ``shown``; (b) the measured ``speedup`` ``T(0)/T(β)`` against β, filled
+    where the bounce is a 2-cycle (``two_cycle``) and open where it is not, with the
+    heuristic ``F(β)`` of :func:`samlib.variants.momentum_drift_factor` at ``lam1``
+    and ``eta`` and the curve ``1/(1 - β)``. Returns the lines of panel (b).
+    """
+    from samlib.variants import momentum_drift_factor
+
+    left, right = axes
+    shown = list(shown)
+    labels = [f"β = {beta:g}" for beta in betas[shown]]
+    colours = [f"C{k}" for k in range(len(shown))]
+    plot_over_steps(left, sharpness[:, shown], labels, colours)
+    left.set(ylabel="sharpness (bounce average)", title="(a) the drift")
+    fine, two = np.linspace(0, betas.max(), 100), np.asarray(two_cycle)
+    lines = right.semilogy(betas[two], speedup[two], "o", label="measured, 2-cycle")
+    lines += right.plot(
+        betas[~two], speedup[~two], "o", mfc="none", c="C0", label="period 4"
+    )
+    factor = momentum_drift_factor(fine, lam1, eta)
+    lines += right.plot(fine, factor, label=r"$F(\beta)$")
+    lines += right.plot(fine, 1 / (1 - fine), "--", c="0.3", label=r"$1/(1 - \beta)$")
+    right.set(xlabel="momentum β", ylabel=r"speed-up $T(0)/T(\beta)$")
+    right.set_title("(b) speed")
+    left.legend()
+    right.legend()
+    return lines
+
+
+def show_valley_path(artists, objective, path, title=""):
+    """Move :func:`draw_valley_path`'s artists to one run ``path`` (steps first)
+    and title the left panel (Chapter 7.3's explorer).
+
+    The right curve is the sharpness averaged over the two points of each bounce
+    (:func:`samlib.variants.bounce_average`). Raises ``ValueError`` if the run left
+    ``|w| < 1000`` (or diverged); returns a status line with the first step at which
+    that sharpness is below 4 and its final value.
+    """
+    from samlib.variants import bounce_average
+
+    path_line, sharp_line = artists
+    if not np.abs(path).max() < 1e3:
+        raise ValueError("the iterates left |w| < 1000. Try a smaller β or ρ.")
+    sharp = bounce_average(objective.sharpness(path))
+    path_line.set_data(*np.transpose(path))
+    sharp_line.set_data(np.arange(1, len(sharp) + 1), sharp)
+    path_line.axes.set_title(title)
+    reached = f"step {np.argmax(sharp < 4)}" if sharp.min() < 4 else "not reached"
+    return f"sharpness < 4: {reached}; final sharpness {sharp[-1]:.2f}"
+
+
+def plot_logistic_runs(axes, X, labels, u_star, gamma, rhos, norms, angles, ratio):
+    """Chapter 7.4's four panels on a 2 × 2 array of axes: (a) the data and the
+    max-margin direction ``u_star`` (:func:`plot_separable_data`), and along the
+    runs (steps first, one column per ρ, ρ = 0 being GD) (b) ``norms`` with the
+    curve ``log t/γ`` (``gamma``, the margin), (c) ``angles`` to ``u_star`` in
+    degrees, (d) the sharpness over SAM's edge, ``ratio``, on a log scale.
+    """
+    plot_separable_data(axes[0, 0], X, labels, u_star)
+    axes[0, 0].set(xlim=(-3.3, 3.3), ylim=(-3.3, 3.3), title="(a) the data")
+    names = ["GD"] + [f"SAM, ρ = {rho:g}" for rho in rhos[1:]]
+    colours = ["C1", "C5", "C0", "#003f66"][: len(rhos)]  # GD green, SAM in blues
+    for ax, values in zip(axes.flat[1:], [norms, angles, ratio], strict=True):
+        plot_over_steps(ax, values[1:], names, colours)
+    t = np.arange(1, len(norms))
+    axes[0, 1].plot(t, np.log(t) / gamma, "--", c="0.3")
+    axes[0, 1].set(ylabel=r"$\|w_t\|$", title=r"(b) the norm grows like $\log t$")
+    axes[1, 0].set(ylabel=r"angle to $u^\star$ (degrees)", title="(c) the direction")
+    axes[1, 1].set(ylabel="sharpness / edge", yscale="log", title="(d) no bounce")
+    axes[0, 0].legend(loc="lower right")
+    axes[0, 1].legend()
+
+
+def plot_local_lemma10(
+    axes, sizes, worst, slopes, leading, rhos, centre, predicted, amplitude
+):
+    """Chapter 7.9's first figure on two axes, log-log.
+
+    (a) One step: for each loss in ``worst`` (``{name: largest discrepancy at each
+    of sizes}``, with its fitted slope in ``slopes``), the discrepancy against
+    ``s = ‖y‖ = ρ``, and the ``leading`` term. (b) Where SAM ends: the measured
+    offset ``-centre`` of the cycle's centre against ρ (``rhos``), the ``predicted``
+    one (``-predicted = cρ²``, its coefficient in the label) and the bounce's
+    ``amplitude``. Returns the three lines of panel (b).
+    """
+    left, right = axes
+    for name, values in worst.items():
+        left.loglog(sizes, values, "o-", label=f"{name}: slope {slopes[name]:.2f}")
+    left.loglog(sizes, leading, "--", color="black", lw=1, label="leading term (cubic)")
+    left.set(xlabel=r"$s = \|w - w^\star\| = \rho$", ylabel="largest discrepancy")
+    coefficient = -predicted[0] / rhos[0] ** 2
+    lines = right.loglog(rhos, -centre, "o", label="offset of the cycle's centre")
+    lines += right.loglog(
+        rhos, -predicted, label=rf"predicted ${coefficient:.6g}\rho^2$"
+    )
+    lines += right.loglog(
+        rhos, amplitude, "s--", c="0.3", ms=4, label=r"bounce $\beta_1/\lambda_1$"
+    )
+    right.set(xlabel=r"$\rho$", ylabel="distance", title="(b) where SAM ends (cubic)")
+    left.set_title("(a) one step")
+    left.legend()
+    right.legend()
+    return lines
+
+
+def plot_saddle_escapes(
+    axes, mu, radius, eps, distance, t_eps, predicted_eps, sigmas, t_sigma, t_pred
+):
+    """Chapter 7.9's escape figure on two axes.
+
+    (a) The distance to the saddle along the runs nudged by ``eps`` (``distance``,
+    steps first, one column per ε; every other one drawn), the linearised growth
+    ``ε μᵗ`` and the radius at which a run has escaped. (b) The escape times
+    ``t_eps`` against ε with their prediction ``predicted_eps``, and the escape
+    times ``t_sigma`` (one row per σ of ``sigmas``, one column per seed) as mean ±
+    standard deviation with their prediction ``t_pred``.
+    """
+    left, right = axes
+    t, growing = np.arange(len(distance)), np.arange(16)
+    left.semilogy(t, distance[:, ::2], color="C0", lw=1)
+    left.semilogy(growing, eps[::2] * mu ** growing[:, None], ":", color="black", lw=1)
+    left.axhline(radius, color="0.3", lw=0.8, ls="--")
+    ylabel = r"$\|u_t - u_{\mathrm{saddle}}\|$"
+    left.set(xlabel="step $t$", ylabel=ylabel, ylim=(1e-15, 0.1))
+    low, high = np.log10(eps[0]), np.log10(eps[::2][-1])
+    left.set_title(
+        rf"(a) from $\varepsilon = 10^{{{low:.0f}}}, \dots, 10^{{{high:.0f}}}$"
+    )
+    right.semilogx(eps, t_eps, "o", label=r"nudged by $\varepsilon$")
+    right.plot(eps, predicted_eps, lw=1, label="linearised")
+    mean, sd = t_sigma.mean(axis=1), t_sigma.std(axis=1)
+    seeds = t_sigma.shape[1]
+    right.errorbar(
+        sigmas, mean, sd, fmt="s", ms=4, c="C2", label=rf"noise $\sigma$, {seeds} seeds"
+    )
+    right.plot(sigmas, t_pred, "--", color="C2", lw=1, label="predicted")
+    right.set(xlabel=r"$\varepsilon$ or $\sigma$", ylabel="escape time (steps)")
+    right.set_title("(b) escape times")
+    right.legend()
+
+
+def show_saddle_escape(artists, sam, gd, point, rho, eps, mu):
+    """Move :func:`draw_saddle_escape`'s artists to SAM's and J's gradient descent's
+    paths ``sam`` and ``gd`` from the saddle ``point`` nudged by ``eps``
+    (:func:`samlib.local_potential.saddle_paths`), in the plane ``u/ρ``, with the
+    linearised growth ``ε μᵗ`` (Chapter 7.9's explorer).
+
+    Returns a status line: SAM's escape time to half the saddle's distance from the
+    origin, and the linearised prediction.
+    """
+    from samlib.local_potential import escape_time, escape_time_prediction
+
+    left, paths, lines = artists
+    t, half = np.arange(len(sam)), 0.5 * np.linalg.norm(point)
+    for path, line, found in zip(paths, lines, (sam, gd), strict=False):
+        path.set_data(*(found / rho).T)
+        line.set_data(t, np.linalg.norm(found - point, axis=-1) / rho)
+    lines[2].set_data(t[:20], eps * mu ** t[:20] / rho)
+    left.set_title(f"ρ = {rho:.3g}, ε = 1e{np.log10(eps):.0f}")
+    escaped = escape_time(np.linalg.norm(sam - point, axis=-1), half)
+    predicted = escape_time_prediction(mu, half, eps)
+    return f"SAM leaves at step {escaped:.1f}; linearised J predicts {predicted:.1f}"
+
+
+def plot_study_flatness_grid(axes, result):
+    """Chapter 7.8's flatness figure on a 2 × 2 array of axes: one row per label
+    noise level of the study, the test accuracy against λmax (left) and against the
+    trace (right), each by :func:`plot_study_flatness`.
+    """
+    labels = {
+        "lam_max": r"$\lambda_{\max}$ at the end",
+        "trace": "trace of the Hessian",
+    }
+    for row, noise in zip(axes, result.study.noise, strict=True):
+        for ax, (metric, label) in zip(row, labels.items(), strict=True):
+            plot_study_flatness(ax, result, noise, metric)
+            ax.set(xlabel=label, title=f"label noise {100 * noise:.0f} %")
+    axes[0, 0].legend(loc="lower left")
+
+
+def plot_study_curves_by_noise(axes, result):
+    """Chapter 7.8's accuracy curves: :func:`plot_study_curves` on one axes per
+    label noise level of the study."""
+    for ax, noise in zip(axes, result.study.noise, strict=True):
+        plot_study_curves(ax, result, noise)
+        title = f"label noise {100 * noise:.0f} %"
+        ax.set(xlabel="step (SGD: after the same passes)", title=title)
+    ylabel = f"test accuracy (%), mean of {len(result.study.seeds)} seeds"
+    axes[0].set(ylabel=ylabel, ylim=(50, 90))
+    axes[0].legend(loc="lower right")
+
+
+def show_study_runs(artists, result, rho, noise):
+    """Move :func:`draw_study_runs`' artists to the SAM runs of radius ``rho`` at the
+    label noise ``noise`` of a study ``result`` (Chapter 7.8's explorer): SAM's
+    accuracy curves and their mean, GD's mean, and the final λmax and accuracy of
+    all runs, GD's and SAM's.
+
+    Raises ``ValueError`` if the study has no SAM run of radius ``rho``; returns the
+    seed-by-seed difference SAM − GD in test accuracy
+    (:func:`samlib.generalisation.paired_difference`) as a status line.
+    """
+    from samlib.generalisation import paired_difference
+
+    left, seeds, mean, gd, dots = artists
+    accuracy = 100 * result.curves["test_accuracy"][1:]  # from the first checkpoint
+    lam, final = result.table["lam_max"], 100 * result.table["test_accuracy"]
+    sam_method = result.sam_method(rho)
+    sam = result.select(noise=noise, method=sam_method)
+    gd_runs = result.select(noise=noise, method=0)
+    for line, run in zip(seeds, sam, strict=True):
+        line.set_ydata(accuracy[:, run])
+    mean.set_ydata(accuracy[:, sam].mean(axis=1))
+    gd.set_ydata(accuracy[:, gd_runs].mean(axis=1))
+    for dot, runs in zip(dots, [result.select(noise=noise), gd_runs, sam], strict=True):
+        dot.set_offsets(np.c_[lam[runs], final[runs]])
+    left.set_title(f"SAM ρ = {rho:.2g}, label noise {100 * noise:.0f} %")
+    diff, half = paired_difference(result, "test_accuracy", noise, sam_method)
+    return f"SAM − GD, seed by seed: {100 * diff:+.1f} ± {100 * half:.1f} points"
+
+
+def show_valley_runs(artists, objective, sam, usam, eta, rho):
+    """Move :func:`draw_valley_runs`' artists to a run of SAM and one of USAM from
+    the same start (steps first), at the step size ``eta`` and radius ``rho``
+    (Chapter 7.1's explorer).
+
+    The curves are SAM's sharpness and its edge :func:`samlib.stability.sam_edge`,
+    both averaged over the two points of each bounce
+    (:func:`samlib.variants.bounce_average`), USAM's sharpness, and the constant
+    edges of USAM and GD. Raises ``ValueError`` if a run left ``|w| < 1000``;
+    returns the final sharpness of both as a status line.
+    """
+    from samlib.stability import gd_edge, sam_edge, usam_edge
+    from samlib.variants import bounce_average
+
+    paths, curves = artists
+    if not np.all(np.abs([sam, usam]) < 1e3):
+        raise ValueError("the iterates left |w| < 1000. Try a smaller η or ρ.")
+    sharp = bounce_average(objective.sharpness(sam))
+    grad_norm = bounce_average(np.linalg.norm(objective.grad(sam), axis=-1))
+    ys = [sharp, sam_edge(grad_norm, eta, rho), objective.sharpness(usam[1:])]
+    ys += [np.full_like(sharp, edge) for edge in (usam_edge(eta, rho), gd_edge(eta))]
+    for line, path in zip(paths, (sam, usam), strict=True):
+        line.set_data(*np.transpose(path))
+    steps = np.arange(1, len(sharp) + 1)
+    for line, y in zip(curves, ys, strict=True):
+        line.set_data(steps, y)
+    curves[0].axes.set_title(f"(b) η = {eta:.3g}, ρ = {rho:.3g}")
+    return f"final sharpness: SAM {ys[0][-1]:.2f}, USAM {ys[2][-1]:.2f}"
+
+
+def plot_sam_vs_usam(axes, lams, amplitudes, cycle, edges, sharp_start, sharp_ends):
+    """Chapter 7.2's figure on two axes.
+
+    (a) Quadratics, by :func:`plot_final_amplitudes`: ``amplitudes`` maps ``"SAM"``
+    and ``"USAM"`` to the size of their last iterates on ``½λw²`` for each λ of
+    ``lams``, ``cycle`` is the 2-cycle's amplitude and ``edges`` maps ``"USAM's
+    edge"`` and ``"GD's edge"`` to their thresholds. (b) The valley: the sharpness
+    at the end of each run, ``sharp_ends`` (``{"SAM": ..., "USAM": ...}``), against
+    the sharpness at its start, with the diagonal and USAM's edge (dotted).
+    """
+    left, right = axes
+    styles = {"SAM": ("o", "C0"), "USAM": ("s", "C3")}
+    runs = {name: (amplitudes[name], *style) for name, style in styles.items()}
+    plot_final_amplitudes(left, lams, runs, cycle, edges)
+    left.set_title("(a) quadratics")
+    left.legend(loc="lower right")
+    for name, (marker, colour) in styles.items():
+        right.plot(sharp_start, sharp_ends[name], marker, c=colour, label=name)
+    right.plot([0, 11], [0, 11], c="0.3", lw=0.8, label="no change")
+    right.axhline(edges["USAM's edge"], color="0.3", ls=":", lw=1)
+    right.set(xlabel="sharpness at the start", ylabel="after 1500 steps")
+    right.set(xlim=(1.5, 11), ylim=(0, 11), title="(b) the valley: drift or not")
+    right.legend(loc="upper left")
+
+
+def plot_stochastic_sam_runs(axes, curve, s, full, one):
+    """Chapter 7.6's figure on two axes.
+
+    (a) λmax and the trace of the Hessian along the curve of minima ``curve``
+    (:class:`samlib.widths.ScaleCurve`) at the points ``s``; (b) the output weight
+    ``s = w2`` along the runs of full-batch SAM (``full``, shape ``(T + 1, starts,
+    P)``) and of 1-SAM (``one``, ``(T + 1, seeds, starts, P)``). Dotted lines mark
+    the minimisers of λmax (blue) and of the trace (red) in both panels.
+    """
+    left, right = axes
+    spectra = curve.spectrum(s)
+    left.plot(s, spectra[:, -1], label=r"$\lambda_{\max}(s)$")
+    left.plot(s, spectra.sum(-1), "C3", label="trace(s)")
+    right.plot(full[..., -1], "C0", lw=2)[0].set_label("full-batch SAM")
+    for start in range(one.shape[2]):
+        lines = right.plot(one[:, :, start, -1], "C3", lw=0.5)
+        if start == 0:
+            lines[0].set_label("1-SAM")
+    for colour, s_min in [
+        ("C0", curve.lam_max_minimiser),
+        ("C3", curve.trace_minimiser),
+    ]:
+        left.axvline(s_min, color=colour, ls=":", lw=1)
+        right.axhline(s_min, color=colour, ls=":", lw=1)
+    left.set(xlabel="$s$ (position along the curve)", ylabel="curvature", ylim=(0, 8))
+    right.set(xlabel="step $t$", ylabel="$s = w_2$", title="(b) where the iterates go")
+    left.set_title("(a) two measures of sharpness")
+    left.legend()
+    right.legend(loc="upper right")
+
+
+def draw_width_panels(fig, s, measures, chains=None, median=None, every: int = 20):
+    """The layout of Chapter 7.7's figure and explorer: (a) measures of width along
+    the curve, by :func:`draw_width_measures`, and, if ``chains`` is given, (b) the
+    output weight of noisy GD's chains (steps first) and their ``median``, every
+    ``every`` steps. Returns ``(left, line, dot)``, the artists that
+    :func:`show_log_det` moves.
+    """
+    left, right = fig.subplots(1, 2) if chains is not None else (fig.subplots(), None)
+    line, dot = draw_width_measures(left, s, measures)
+    if chains is not None:
+        right.plot(chains[::every], color=PALETTE["gd"], lw=0.4)
+        right.plot(median[::every], color=PALETTE["gd"], lw=2.5)
+        xlabel = f"step $t$ / {every}"
+        right.set(xlabel=xlabel, ylabel="$s = w_2$", title="(b) noisy GD")
+    return left, line, dot
+
+
+def show_log_det(artists, s, values, s_min, eps):
+    """Move :func:`draw_width_panels`' artists to ``log det(H + εI)``: its
+    ``values`` at the points ``s``, scaled to [0, 1], and a dot at its minimiser
+    ``s_min`` (drawn at the left edge if it lies beyond it). Returns a status line.
+    """
+    left, line, dot = artists
+    line.set_data(s, (values - values.min()) / np.ptp(values))
+    dot.set_data([max(s_min, s[0])], [0])
+    left.set_title(f"(a) ε = {eps:.3g}: log det smallest at s = {s_min:.2f}")
+    return f"minimiser of log det(H + εI): s = {s_min:.3f}"
 
 
 # ===================================================================================

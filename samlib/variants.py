@@ -3,7 +3,8 @@
 * :func:`run_momentum_sam`: SAM with heavy-ball momentum; :func:`momentum_cycle`,
   the 2-cycle it reaches on a quadratic; :func:`momentum_drift_factor`, a heuristic
   for how much faster it drifts; :func:`orbit_periods`, the periods of the orbits
-  its runs end on.
+  its runs end on; :func:`bounce_average`, a quantity averaged over the two points
+  of each bounce.
 * :func:`run_stochastic_sam`: SAM whose two gradients (the ascent direction and the
   descent gradient) both come from the same random mini-batch of examples, the
   stochastic SAM of Wen et al. (2023); batch size 1 is their "1-SAM".
@@ -31,6 +32,7 @@ from samlib._validation import (
 from samlib.steps import sam_ascent_point
 
 __all__ = [
+    "bounce_average",
     "momentum_cycle",
     "momentum_drift_factor",
     "momentum_sam_step",
@@ -258,6 +260,34 @@ def orbit_periods(tail, *, max_period: int = 24, atol: float = 1e-7) -> np.ndarr
         repeats = np.all(np.abs(tail[p:] - tail[:-p]) < atol, axis=(0, -1))
         result[repeats] = p
     return result
+
+
+def bounce_average(values) -> np.ndarray:
+    """``(v_t + v_{t+1})/2`` along the first (time) axis: a quantity averaged over
+    the two points of each bounce of SAM's 2-cycle.
+
+    Across a ravine that is not symmetric the two points of a bounce differ, and the
+    relations of Theorems 1–2 and of SAM's edge of stability (Chapter 7.1) hold for
+    the average over a bounce, not at each step.
+
+    Parameters
+    ----------
+    values : array_like, shape (T, ...)
+        One value (or array of values) per step, ``T ≥ 2``.
+
+    Returns
+    -------
+    ndarray, shape (T - 1, ...)
+
+    Examples
+    --------
+    >>> bounce_average([9.0, 1.0, 5.0, 3.0]).tolist()
+    [5.0, 3.0, 4.0]
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim < 1 or len(values) < 2:
+        raise ValueError(f"values needs at least two steps, got shape {values.shape}")
+    return (values[1:] + values[:-1]) / 2
 
 
 # --- stochastic SAM ----------------------------------------------------------------

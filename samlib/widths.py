@@ -9,7 +9,8 @@ minimum than SAM's λmax. Chapter 7.6–7.7 compares three on one curve of minim
 * the measures, each a summary of that spectrum: λmax and the trace
   (:meth:`ScaleCurve.measures`), the volume of a cross-section of a sublevel set
   (:func:`ellipsoid_volume`, and :func:`sublevel_volume_monte_carlo` on the true
-  loss), the regularised :func:`log_det` and the :func:`schatten_norm`.
+  loss), the regularised :func:`log_det` and the :func:`schatten_norm`;
+  :func:`grid_minimisers` finds where along the curve one of them is smallest.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from samlib.network import TwoLayerNet
 __all__ = [
     "ScaleCurve",
     "ellipsoid_volume",
+    "grid_minimisers",
     "log_det",
     "schatten_norm",
     "sublevel_volume_monte_carlo",
@@ -104,6 +106,17 @@ class ScaleCurve:
             axis=-1,
         )
 
+    @property
+    def lam_max_minimiser(self) -> float:
+        """The ``s > 0`` at which λmax ``= (s² + ‖y‖²/s²)/n`` is smallest: ``√‖y‖``."""
+        return float(np.sqrt(np.linalg.norm(self.y)))
+
+    @property
+    def trace_minimiser(self) -> float:
+        """The ``s > 0`` at which the trace ``s² + ‖y‖²/(n s²)`` is smallest:
+        ``(‖y‖²/n)^{1/4}``."""
+        return float((self.y @ self.y / self.n) ** 0.25)
+
     def loss(self, theta):
         """``L(θ)``, for one θ or a batch."""
         return self.network.loss(theta, self.X, self.y)
@@ -132,6 +145,20 @@ class ScaleCurve:
     def hessian(self, theta) -> np.ndarray:
         """The dense Hessian ``∇²L(θ)`` at one θ."""
         return self.network.hessian(theta, self.X, self.y)
+
+    def sublevel_volume(self, s, delta, n_samples: int, seed) -> float:
+        """The cross-section ``V_δ(s)`` of ``{L ≤ δ}`` through ``θ(s)``, normal to the
+        curve, by Monte Carlo on the true loss (:func:`sublevel_volume_monte_carlo`
+        with the curve's one flat direction left out). For small δ it tends to
+        :func:`ellipsoid_volume` of the non-zero eigenvalues of :meth:`spectrum`.
+        """
+        theta = self.point(as_param(s, "s"))
+        if theta.ndim != 1:
+            raise ValueError("s must be one point of the curve")
+        hessian = self.hessian(theta)
+        return sublevel_volume_monte_carlo(
+            self.loss, theta, hessian, delta, n_samples, seed
+        )
 
     def measures(self, theta):
         """λmax and the trace of the Hessian of the loss at θ (one or a batch).
@@ -250,3 +277,39 @@ def schatten_norm(spectrum, p):
     if not p >= 1:
         raise ValueError(f"p must be >= 1 for a norm, got {p}")
     return float_or_array((np.abs(spectrum) ** p).sum(axis=-1) ** (1 / p))
+
+
+def grid_minimisers(s, spectra, measure, params) -> np.ndarray:
+    """Where along a curve of minima a measure of width is smallest, per parameter.
+
+    Parameters
+    ----------
+    s : array_like, shape (m,)
+        Points of the curve (for example :class:`ScaleCurve`'s ``s``).
+    spectra : array_like, shape (m, P)
+        The Hessian's eigenvalues at each of them (:meth:`ScaleCurve.spectrum`).
+    measure : callable
+        ``measure(spectra, param)``, a summary of each spectrum, such as
+        :func:`log_det` (param ε) or :func:`schatten_norm` (param p).
+    params : array_like, shape (k,)
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        ``s[argmin measure(spectra, param)]`` for each param: the minimiser on the
+        grid, as fine as the grid.
+
+    Examples
+    --------
+    >>> curve = ScaleCurve(np.ones(4))
+    >>> s = np.linspace(0.5, 2.0, 1501)
+    >>> grid_minimisers(s, curve.spectrum(s), schatten_norm, [1, 2]).round(3).tolist()
+    [1.0, 1.189]
+    """
+    s = np.asarray(s, dtype=float)
+    spectra = np.asarray(spectra, dtype=float)
+    if s.ndim != 1 or spectra.shape[:1] != s.shape:
+        raise ValueError(
+            f"s must be 1-D with one spectrum per point, got {s.shape}, {spectra.shape}"
+        )
+    return np.array([s[np.argmin(measure(spectra, p))] for p in np.atleast_1d(params)])

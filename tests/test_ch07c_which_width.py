@@ -18,6 +18,7 @@ from samlib.objectives import paper_objective, product_loss
 from samlib.widths import (
     ScaleCurve,
     ellipsoid_volume,
+    grid_minimisers,
     log_det,
     schatten_norm,
     sublevel_volume_monte_carlo,
@@ -72,6 +73,7 @@ def test_monte_carlo_volume_on_the_true_loss_is_the_formula(s):
     assert mc / ellipsoid_volume(CURVE.spectrum(s)[1:], delta) == pytest.approx(
         1, abs=0.05
     )
+    assert CURVE.sublevel_volume(s, delta, 40_000, seed=0) == mc  # the same draws
 
 
 def test_log_det_runs_from_the_volume_to_the_trace():
@@ -92,11 +94,43 @@ def test_schatten_norms_run_from_the_trace_to_lambda_max():
     assert schatten_norm(spectrum, 400) == pytest.approx(spectrum.max(), rel=1e-2)
 
 
+@pytest.mark.parametrize("y", [np.ones(4), np.array([1.0, 2.0, -1.0, 0.5])])
+def test_the_minimisers_of_lam_max_and_trace_are_the_closed_forms(y):
+    curve = ScaleCurve(y)
+    s = np.linspace(0.3, 3.0, 27_001)
+    spectra = curve.spectrum(s)
+    assert curve.lam_max_minimiser == pytest.approx(
+        s[np.argmin(spectra[:, -1])], abs=2e-4
+    )
+    assert curve.trace_minimiser == pytest.approx(
+        s[np.argmin(spectra.sum(-1))], abs=2e-4
+    )
+    # on the grid, the trace is the Schatten norm p = 1, λmax its limit p → ∞
+    found = grid_minimisers(s, spectra, schatten_norm, [1, 2, 200])
+    assert found[0] == pytest.approx(curve.trace_minimiser, abs=2e-4)
+    assert found[0] < found[1] < found[2] < curve.lam_max_minimiser
+
+
+def test_grid_minimisers_of_log_det_are_the_argmins_on_the_grid():
+    s = np.geomspace(0.05, 4, 801)
+    spectra = CURVE.spectrum(s)
+    epsilons = [0.01, 0.1, 1.0, 100.0]
+    found = grid_minimisers(s, spectra, log_det, epsilons)
+    for eps, s_min in zip(epsilons, found, strict=True):
+        values = np.log(spectra + eps).sum(-1)  # log det(H + εI), independently
+        assert s_min == s[np.argmin(values)]
+    assert np.all(np.diff(found) > 0) and abs(found[-1] - 1) < 0.01
+    with pytest.raises(ValueError, match="one spectrum per point"):
+        grid_minimisers(s[:-1], spectra, log_det, [0.1])
+
+
 def test_width_functions_reject_bad_input():
     with pytest.raises(ValueError, match="not all zero"):
         ScaleCurve(np.zeros(3))
     with pytest.raises(ValueError, match="non-zero"):
         CURVE.point(0.0)
+    with pytest.raises(ValueError, match="one point"):
+        CURVE.sublevel_volume([0.5, 1.0], 1e-6, 10, seed=0)
     with pytest.raises(ValueError, match="positive"):
         ellipsoid_volume([1.0, 0.0], 1.0)
     with pytest.raises(ValueError, match="p must be >= 1"):

@@ -17,7 +17,9 @@ from samlib.generalisation import (
     flip_labels,
     load_digits_data,
     one_hot,
+    paired_difference,
     run_study,
+    seed_differences,
     spearman,
     t_interval,
 )
@@ -253,3 +255,23 @@ def test_hutchinson_estimate_agrees_with_the_recorded_trace(tiny, when):
     assert np.all(np.abs(estimate - recorded) < 4 * stderr) and np.all(stderr > 0)
     with pytest.raises(ValueError, match="when"):
         tiny.trace_estimate(runs, "middle")
+
+
+def test_seed_differences_pair_the_runs_of_each_seed(tiny):
+    for noise in TINY.noise:
+        differences = seed_differences(tiny, "test_accuracy", noise, 1)
+        assert differences.shape == (len(TINY.seeds),)
+        for k, seed in enumerate(TINY.seeds):
+            runs = {
+                m: np.flatnonzero(
+                    (tiny.table["noise"] == noise)
+                    & (tiny.table["method"] == m)
+                    & (tiny.table["seed"] == seed)
+                )
+                for m in (0, 1)
+            }
+            accuracy = tiny.table["test_accuracy"]
+            assert differences[k] == accuracy[runs[1][0]] - accuracy[runs[0][0]]
+        mean, half = paired_difference(tiny, "test_accuracy", noise, 1)
+        assert mean == pytest.approx(differences.mean())
+        assert half == pytest.approx(t_interval(differences)[1])

@@ -279,6 +279,17 @@ def test_saddle_paths_coincide_on_a_quadratic_where_lemma_10_is_exact():
     np.testing.assert_allclose(gd[1:6, 0] / gd[:5, 0], mu, rtol=1e-4)
 
 
+def test_on_the_papers_loss_sam_leaves_a_saddle_as_linearised_for_small_rho():
+    # Chapter 7.9's explorer at ρ = 0.05, ε = 1e-8: to a fraction of a step
+    loss, rho = paper_objective(), 0.05
+    model = local_quadratic(loss, [0.0, 0.0])
+    sam, _, point = saddle_paths(loss, model, ETA, rho, 1e-8, 40)
+    radius = 0.5 * np.linalg.norm(model.stationary_points(ETA, rho)[2])
+    mu = saddle_escape_factor([2.0, 1.0], ETA, rho)
+    escaped = escape_time(np.linalg.norm(sam - point, axis=-1), radius)
+    assert abs(escaped - escape_time_prediction(mu, radius, 1e-8)) < 0.1
+
+
 def test_turned_saddles_either_cycle_exactly_or_escape_from_rounding():
     loss = paper_objective()
     rho = 0.05

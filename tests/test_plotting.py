@@ -123,3 +123,356 @@ def test_sam_anatomy_panels_draw_each_loss_and_its_steps():
             expected = sam_step(np.array(point), objective.grad, 0.3, 0.5)
             np.testing.assert_allclose(steps["sam"].xy, expected)
     assert fig.legends and "SAM step" in [t.get_text() for t in fig.legends[0].texts]
+
+
+# --- Chapter 7 (07, 07b-07e): the chapters' figures and explorers' updates ----------
+
+
+@pytest.fixture
+def two_axes():
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2), dpi=50)
+    yield fig, axes
+    plt.close(fig)
+
+
+def test_plot_momentum_orbits_draws_the_fraction_on_the_right(two_axes):
+    from samlib.plotting import plot_momentum_orbits
+
+    fig, axes = two_axes
+    betas = np.array([0.0, 0.5, 0.9])
+    periods = np.array([[2, 2, 4], [2, 4, 0]])
+    amp1 = np.array([[1.0, 0.8, 2.0], [1.0, 1.7, 3.0]])
+    amp2 = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.5]])
+    fraction = np.array([1.0, 0.5, 0.0])
+    line = plot_momentum_orbits(
+        axes, betas, periods, amp1, amp2, [1.0, 0.8, 0.6], fraction
+    )
+    np.testing.assert_array_equal(line.get_xdata(), betas)
+    np.testing.assert_array_equal(line.get_ydata(), fraction)
+    assert axes[0].get_title() == "(a) where 2 starts end"
+    labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert "period 2" in labels and "orbit along $e_2$" in labels
+    fig.canvas.draw()
+
+
+def test_plot_momentum_drift_draws_the_heuristic_and_the_measurements(two_axes):
+    from samlib.plotting import plot_momentum_drift
+    from samlib.variants import momentum_drift_factor
+
+    fig, axes = two_axes
+    betas = np.array([0.0, 0.5, 0.9])
+    sharpness = np.linspace(9, 2, 20)[:, None] * np.ones(3)
+    speedup, two = np.array([1.0, 1.8, 12.0]), np.array([True, True, False])
+    measured, open_, factor, bound = plot_momentum_drift(
+        axes, betas, sharpness, speedup, two, 5.0, 0.05, shown=(0, 2)
+    )
+    np.testing.assert_array_equal(measured.get_ydata(), [1.0, 1.8])
+    np.testing.assert_array_equal(open_.get_xdata(), [0.9])
+    fine = factor.get_xdata()
+    assert fine[0] == 0 and fine[-1] == 0.9
+    np.testing.assert_allclose(
+        factor.get_ydata(), momentum_drift_factor(fine, 5.0, 0.05)
+    )
+    np.testing.assert_allclose(bound.get_ydata(), 1 / (1 - fine))
+    assert [line.get_label() for line in axes[0].lines] == ["β = 0", "β = 0.9"]
+    np.testing.assert_array_equal(axes[0].lines[1].get_ydata(), sharpness[:, 2])
+    fig.canvas.draw()
+
+
+def test_show_valley_path_moves_the_path_and_the_bounce_average():
+    from samlib.objectives import product_loss
+    from samlib.plotting import draw_valley_path, show_valley_path
+
+    valley = product_loss()
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    artists = draw_valley_path(fig, valley, n_steps=4)
+    path = np.array([[3.0, 0.3], [2.0, 0.6], [1.5, 0.7], [1.1, 0.9], [1.0, 1.0]])
+    message = show_valley_path(artists, valley, path, "β = 0.5")
+    sharp = valley.sharpness(path)
+    np.testing.assert_array_equal(artists[0].get_xdata(), path[:, 0])
+    np.testing.assert_allclose(artists[1].get_ydata(), (sharp[1:] + sharp[:-1]) / 2)
+    np.testing.assert_array_equal(artists[1].get_xdata(), [1, 2, 3, 4])
+    assert artists[0].axes.get_title() == "β = 0.5"
+    assert message.endswith(f"final sharpness {(sharp[-1] + sharp[-2]) / 2:.2f}")
+    with pytest.raises(ValueError, match="1000"):
+        show_valley_path(artists, valley, np.full((3, 2), np.nan))
+    plt.close(fig)
+
+
+def test_plot_logistic_runs_draws_the_four_panels():
+    from samlib.plotting import plot_logistic_runs
+
+    fig, axes = plt.subplots(2, 2, figsize=(4, 4), dpi=50)
+    X, labels = np.array([[1.0, 1.0], [-1.0, -1.2]]), np.array([1, -1])
+    u_star, rhos = np.array([1.0, 1.0]) / np.sqrt(2), np.array([0.0, 1.0])
+    runs = [np.arange(12.0).reshape(6, 2) + k for k in range(3)]
+    plot_logistic_runs(axes, X, labels, u_star, 0.5, rhos, *runs)
+    for ax, values in zip(axes.flat[1:], runs, strict=True):
+        np.testing.assert_array_equal(ax.lines[1].get_ydata(), values[1:, 1])
+        assert [line.get_label() for line in ax.lines[:2]] == ["GD", "SAM, ρ = 1"]
+    t = np.arange(1, 6)
+    np.testing.assert_allclose(axes[0, 1].lines[-1].get_ydata(), np.log(t) / 0.5)
+    assert axes[1, 1].get_yscale() == "log"
+    assert axes[0, 0].get_title() == "(a) the data"
+    fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_plot_local_lemma10_draws_the_rates_and_the_offsets(two_axes):
+    from samlib.plotting import plot_local_lemma10
+
+    fig, axes = two_axes
+    sizes, rhos = np.geomspace(1e-4, 1e-1, 4), np.geomspace(0.01, 0.1, 3)
+    worst = {"cubic": sizes**2, "even": sizes**3}
+    slopes = {"cubic": 2.0, "even": 3.0}
+    predicted = -0.28125 * rhos**2
+    measured, prediction, bounce = plot_local_lemma10(
+        axes,
+        sizes,
+        worst,
+        slopes,
+        0.9 * sizes**2,
+        rhos,
+        1.01 * predicted,
+        predicted,
+        0.25 * rhos,
+    )
+    labels = [line.get_label() for line in axes[0].lines]
+    assert labels[:2] == ["cubic: slope 2.00", "even: slope 3.00"]
+    np.testing.assert_allclose(axes[0].lines[1].get_ydata(), sizes**3)
+    np.testing.assert_allclose(measured.get_ydata(), -1.01 * predicted)
+    np.testing.assert_allclose(prediction.get_ydata(), 0.28125 * rhos**2)
+    assert prediction.get_label() == r"predicted $0.28125\rho^2$"
+    np.testing.assert_allclose(bounce.get_ydata(), 0.25 * rhos)
+    fig.canvas.draw()
+
+
+def test_plot_saddle_escapes_draws_runs_growth_and_escape_times(two_axes):
+    from samlib.plotting import plot_saddle_escapes
+
+    fig, axes = two_axes
+    mu, radius, eps = 6.6, 0.01, np.geomspace(1e-14, 1e-4, 3)
+    distance = eps * mu ** np.arange(21)[:, None]
+    sigmas = np.array([1e-10, 1e-6])
+    t_sigma = np.array([[10.0, 12.0, 11.0], [6.0, 5.0, 7.0]])
+    plot_saddle_escapes(
+        axes,
+        mu,
+        radius,
+        eps,
+        distance,
+        [14, 9, 4],
+        [14.1, 9.1, 4.1],
+        sigmas,
+        t_sigma,
+        [11.2, 6.1],
+    )
+    left, right = axes
+    np.testing.assert_allclose(left.lines[1].get_ydata(), distance[:, 2])
+    np.testing.assert_allclose(left.lines[2].get_ydata(), eps[0] * mu ** np.arange(16))
+    assert left.get_title() == r"(a) from $\varepsilon = 10^{-14}, \dots, 10^{-4}$"
+    np.testing.assert_array_equal(right.lines[0].get_ydata(), [14, 9, 4])
+    np.testing.assert_array_equal(right.lines[-1].get_ydata(), [11.2, 6.1])
+    labels = [t.get_text() for t in right.get_legend().get_texts()]
+    assert r"noise $\sigma$, 3 seeds" in labels
+    fig.canvas.draw()
+
+
+def test_show_saddle_escape_moves_the_paths_and_reports_the_escape():
+    from samlib.local_potential import escape_time, escape_time_prediction
+    from samlib.plotting import draw_saddle_escape, show_saddle_escape
+
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    artists = draw_saddle_escape(
+        fig, lambda u: (u**2).sum(-1), [[1, 0]], [[0, 1]], n_steps=5
+    )
+    point, rho, eps, mu = np.array([0.0, 0.1]), 0.5, 1e-3, 6.0
+    sam = point + np.outer(eps * mu ** np.arange(6), [1.0, 0.0])
+    gd = point + np.outer(eps * 5.0 ** np.arange(6), [1.0, 0.0])
+    message = show_saddle_escape(artists, sam, gd, point, rho, eps, mu)
+    left, paths, lines = artists
+    np.testing.assert_allclose(paths[0].get_xdata(), sam[:, 0] / rho)
+    np.testing.assert_allclose(paths[1].get_ydata(), gd[:, 1] / rho)
+    np.testing.assert_allclose(lines[0].get_ydata(), eps * mu ** np.arange(6) / rho)
+    assert left.get_title() == "ρ = 0.5, ε = 1e-3"
+    escaped = escape_time(np.linalg.norm(sam - point, axis=-1), 0.05)
+    predicted = escape_time_prediction(mu, 0.05, eps)
+    assert message == (
+        f"SAM leaves at step {escaped:.1f}; linearised J predicts {predicted:.1f}"
+    )
+    plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def tiny_study():
+    from samlib.generalisation import Method, Study, run_study
+
+    methods = (Method("GD"), Method("SAM", rho=0.05), Method("SGD", batch_size=10))
+    study = Study(
+        per_class=3,
+        n_components=4,
+        width=5,
+        n_steps=40,
+        checkpoint_every=20,
+        noise=(0.0, 0.3),
+        seeds=(0, 1),
+        methods=methods,
+    )
+    return run_study(study)
+
+
+def test_plot_study_flatness_grid_draws_one_row_per_noise_level(tiny_study):
+    from samlib.plotting import plot_study_flatness_grid
+
+    fig, axes = plt.subplots(2, 2, figsize=(4, 4), dpi=50)
+    plot_study_flatness_grid(axes, tiny_study)
+    for row, noise in zip(axes, (0.0, 0.3), strict=True):
+        for ax, key in zip(row, ("lam_max", "trace"), strict=True):
+            assert ax.get_title() == f"label noise {100 * noise:.0f} %"
+            gd = tiny_study.select(noise=noise, method=0)
+            np.testing.assert_array_equal(
+                ax.lines[0].get_xdata(), tiny_study.table[key][gd]
+            )
+    assert axes[0, 1].get_xlabel() == "trace of the Hessian"
+    labels = [t.get_text() for t in axes[0, 0].get_legend().get_texts()]
+    assert labels == ["GD", "SAM", "SGD"]
+    fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_plot_study_curves_by_noise_draws_each_methods_mean(tiny_study):
+    from samlib.plotting import plot_study_curves_by_noise
+
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2), dpi=50)
+    plot_study_curves_by_noise(axes, tiny_study)
+    sam = tiny_study.select(noise=0.3, method=1)
+    expected = 100 * tiny_study.curves["test_accuracy"][1:, sam].mean(axis=1)
+    np.testing.assert_allclose(axes[1].lines[1].get_ydata(), expected)
+    np.testing.assert_array_equal(axes[1].lines[1].get_xdata(), tiny_study.steps[1:])
+    assert axes[0].get_ylabel() == "test accuracy (%), mean of 2 seeds"
+    assert axes[1].get_title() == "label noise 30 %"
+    fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_show_study_runs_moves_the_runs_of_one_setting(tiny_study):
+    from samlib.generalisation import paired_difference
+    from samlib.plotting import draw_study_runs, show_study_runs
+
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    artists = draw_study_runs(fig, tiny_study.steps[1:], 2)
+    message = show_study_runs(artists, tiny_study, 0.05, 0.3)
+    left, seeds, mean, gd, dots = artists
+    assert left.get_title() == "SAM ρ = 0.05, label noise 30 %"
+    accuracy = 100 * tiny_study.curves["test_accuracy"][1:]
+    sam = tiny_study.select(noise=0.3, method=1)
+    gd_runs = tiny_study.select(noise=0.3, method=0)
+    np.testing.assert_allclose(seeds[1].get_ydata(), accuracy[:, sam[1]])
+    np.testing.assert_allclose(mean.get_ydata(), accuracy[:, sam].mean(axis=1))
+    np.testing.assert_allclose(gd.get_ydata(), accuracy[:, gd_runs].mean(axis=1))
+    final = 100 * tiny_study.table["test_accuracy"][sam]
+    np.testing.assert_allclose(dots[2].get_offsets()[:, 1], final)
+    assert len(dots[0].get_offsets()) == len(tiny_study.select(noise=0.3))
+    diff, half = paired_difference(tiny_study, "test_accuracy", 0.3, 1)
+    assert (
+        message
+        == f"SAM − GD, seed by seed: {100 * diff:+.1f} ± {100 * half:.1f} points"
+    )
+    with pytest.raises(ValueError, match="no SAM run"):
+        show_study_runs(artists, tiny_study, 0.2, 0.3)
+    plt.close(fig)
+
+
+def test_show_valley_runs_draws_sharpness_and_edges_of_both_methods():
+    from samlib import run_sam, run_usam, stability
+    from samlib.objectives import product_loss
+    from samlib.plotting import draw_valley_runs, show_valley_runs
+
+    valley, w0 = product_loss(), np.array([3.0, 0.3])
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    artists = draw_valley_runs(fig, valley, n_steps=50)
+    sam = run_sam(valley.grad, w0, 0.15, 0.1, 50)
+    usam = run_usam(valley.grad, w0, 0.15, 0.1, 50)
+    message = show_valley_runs(artists, valley, sam, usam, 0.15, 0.1)
+    paths, curves = artists
+    np.testing.assert_array_equal(paths[1].get_ydata(), usam[:, 1])
+    sharp, g = valley.sharpness(sam), np.linalg.norm(valley.grad(sam), axis=-1)
+    np.testing.assert_allclose(curves[0].get_ydata(), (sharp[1:] + sharp[:-1]) / 2)
+    edge = stability.sam_edge((g[1:] + g[:-1]) / 2, 0.15, 0.1)
+    np.testing.assert_allclose(curves[1].get_ydata(), edge)
+    np.testing.assert_allclose(curves[2].get_ydata(), valley.sharpness(usam[1:]))
+    assert np.all(curves[3].get_ydata() == stability.usam_edge(0.15, 0.1))
+    assert np.all(curves[4].get_ydata() == stability.gd_edge(0.15))
+    np.testing.assert_array_equal(curves[4].get_xdata(), np.arange(1, 51))
+    assert curves[0].axes.get_title() == "(b) η = 0.15, ρ = 0.1"
+    assert message.startswith(f"final sharpness: SAM {(sharp[-1] + sharp[-2]) / 2:.2f}")
+    with pytest.raises(ValueError, match="smaller"):
+        show_valley_runs(artists, valley, sam, np.full_like(usam, 1e4), 0.15, 0.1)
+    plt.close(fig)
+
+
+def test_plot_sam_vs_usam_draws_amplitudes_and_the_valley(two_axes):
+    from samlib.plotting import plot_sam_vs_usam
+
+    fig, axes = two_axes
+    lams = np.array([1.0, 5.0, 14.0])
+    amps = {"SAM": np.array([0.02, 0.1, np.nan]), "USAM": np.array([0.0, 1e-8, 1e9])}
+    cycle, edges = np.array([0.01, 0.05, np.nan]), {"USAM's edge": 7.6, "GD's edge": 13}
+    start, ends = np.array([3.0, 9.0]), {"SAM": [2.0, 2.1], "USAM": [3.0, 6.0]}
+    plot_sam_vs_usam(axes, lams, amps, cycle, edges, start, ends)
+    left, right = axes
+    sam = next(line for line in left.lines if line.get_label() == "SAM")
+    np.testing.assert_array_equal(sam.get_ydata(), [0.02, 0.1, 1e5])  # NaN: top
+    usam = next(line for line in right.lines if line.get_label() == "USAM")
+    np.testing.assert_array_equal(usam.get_xdata(), start)
+    np.testing.assert_array_equal(usam.get_ydata(), [3.0, 6.0])
+    assert right.lines[-1].get_ydata()[0] == 7.6  # USAM's edge, dotted
+    assert left.get_title() == "(a) quadratics"
+    fig.canvas.draw()
+
+
+def test_plot_stochastic_sam_runs_draws_the_measures_and_the_runs(two_axes):
+    from samlib.plotting import plot_stochastic_sam_runs
+    from samlib.widths import ScaleCurve
+
+    fig, axes = two_axes
+    curve, s = ScaleCurve(np.ones(4)), np.linspace(0.5, 2.5, 5)
+    full = np.zeros((11, 2, 5)) + np.array([1.3, 1.5])[:, None]
+    one = np.zeros((11, 3, 2, 5)) + np.arange(3)[:, None, None]
+    plot_stochastic_sam_runs(axes, curve, s, full, one)
+    left, right = axes
+    np.testing.assert_allclose(left.lines[0].get_ydata(), (s**2 + 4 / s**2) / 4)
+    np.testing.assert_allclose(left.lines[1].get_ydata(), s**2 + 1 / s**2)
+    assert len(right.lines) == 2 + 6 + 2  # full batch, 1-SAM, the two minimisers
+    np.testing.assert_array_equal(right.lines[1].get_ydata(), full[:, 1, -1])
+    np.testing.assert_array_equal(right.lines[4].get_ydata(), one[:, 2, 0, -1])
+    assert left.lines[-2].get_xdata()[0] == pytest.approx(np.sqrt(2))  # argmin λmax
+    assert right.lines[-1].get_ydata()[0] == pytest.approx(1.0)  # argmin trace
+    labels = [t.get_text() for t in right.get_legend().get_texts()]
+    assert labels == ["full-batch SAM", "1-SAM"]
+    fig.canvas.draw()
+
+
+def test_draw_width_panels_and_show_log_det():
+    from samlib.plotting import draw_width_panels, show_log_det
+
+    s = np.geomspace(0.2, 3.5, 50)
+    measures = {"a": s**2, "b": 1 / s, "c": (s - 1) ** 2}
+    chains = np.cumsum(np.ones((100, 4)), axis=0)
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    left, line, dot = draw_width_panels(fig, s, measures, chains, chains[:, 0])
+    right = fig.axes[1]
+    np.testing.assert_array_equal(right.lines[0].get_ydata(), chains[::20, 0])
+    assert right.get_xlabel() == "step $t$ / 20"
+    values = np.log(s**2 + 0.5)
+    message = show_log_det((left, line, dot), s, values, 0.1, 0.5)
+    np.testing.assert_allclose(
+        line.get_ydata(), (values - values.min()) / np.ptp(values)
+    )
+    np.testing.assert_array_equal(dot.get_xdata(), [s[0]])  # beyond the left edge
+    assert message == "minimiser of log det(H + εI): s = 0.100"
+    plt.close(fig)
+    fig = plt.figure(figsize=(4, 2), dpi=50)
+    draw_width_panels(fig, s, measures)
+    assert len(fig.axes) == 1  # without chains: panel (a) only
+    plt.close(fig)

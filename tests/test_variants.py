@@ -20,6 +20,7 @@ from samlib import (
 )
 from samlib.objectives import paper_objective, product_loss
 from samlib.variants import (
+    bounce_average,
     momentum_cycle,
     momentum_sam_step,
     run_momentum_sam,
@@ -255,3 +256,17 @@ def test_orbit_periods_of_cycles_of_known_periods():
     assert orbit_periods(path[-30:, None])[0] == 2
     with pytest.raises(ValueError, match="max_period"):
         orbit_periods(tail[:10])
+
+
+def test_bounce_average_is_the_mean_of_consecutive_steps():
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((7, 3, 2))
+    averaged = bounce_average(values)
+    assert averaged.shape == (6, 3, 2)
+    for t in range(6):
+        np.testing.assert_allclose(averaged[t], 0.5 * (values[t] + values[t + 1]))
+    # on an exact 2-cycle of a ± b the average is a at every step
+    cycle = 2.0 + 0.5 * (-1.0) ** np.arange(10)
+    np.testing.assert_array_equal(bounce_average(cycle), np.full(9, 2.0))
+    with pytest.raises(ValueError, match="two steps"):
+        bounce_average([1.0])
