@@ -13,7 +13,9 @@ bounce ``-2ηρλ1 s/(2 - ηλ1) v1`` across the ravine plus a drift
   ``(η, ρ)``;
 * :func:`drift_field`: the drift at many minima at once (a valley, a manifold);
 * :func:`compare_methods`: SAM, gradient descent and noisy gradient descent from one
-  start, the three methods of Section 6.
+  start, the three methods of Section 6;
+* :func:`sgd_flatness`: how flat many noisy-GD runs end up, against SAM (Figure 5
+  repeated).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from samlib._validation import (
+    as_count,
     as_param,
     as_point,
     as_points,
@@ -34,11 +37,13 @@ from samlib.objectives import Objective, as_objective
 from samlib.steps import run_gd, run_noisy_gd, run_sam, sam_ascent_point
 
 __all__ = [
+    "SharpnessShares",
     "Theorem21Errors",
     "Theorem21Prediction",
     "compare_methods",
     "drift_field",
     "grad_lambda_max",
+    "sgd_flatness",
     "theorem21_errors",
     "theorem21_prediction",
     "top_eigenpair",
@@ -543,3 +548,88 @@ def compare_methods(grad, w0, eta, rho, sigma, n_steps: int, seed, *, limit=1e3)
                 "are too large"
             )
     return paths
+
+
+@dataclass(frozen=True)
+class SharpnessShares:
+    """How flat many noisy-GD runs end up against a reference sharpness
+    (:func:`sgd_flatness`).
+
+    Attributes
+    ----------
+    means : ndarray, shape (n_runs,)
+        Each run's mean sharpness after the burn-in.
+    shares : dict of str to (float, float, float)
+        For ``"as_flat"`` (the mean within ``top - reference`` of the reference) and
+        ``"flatter"`` (the mean below the reference): the share of the runs and its
+        95 % percentile-bootstrap interval.
+    """
+
+    means: np.ndarray
+    shares: dict
+
+    def percentages(self) -> dict:
+        """``{"as_flat_pct": ..., "as_flat_low": ..., ...}``: the shares in percent."""
+        keys = ("pct", "low", "high")
+        return {
+            f"{name}_{key}": float(100 * value)
+            for name, share in self.shares.items()
+            for key, value in zip(keys, share, strict=True)
+        }
+
+
+def sgd_flatness(
+    objective,
+    w0,
+    eta,
+    sigma,
+    n_steps: int,
+    reference,
+    n_runs: int,
+    *,
+    seed,
+    burn_in: int = 20,
+    top: float = 2.0,
+) -> SharpnessShares:
+    """Mean sharpness of ``n_runs`` independent noisy-GD runs against a reference
+    (Section 6, Figure 5 repeated).
+
+    The runs of :func:`samlib.run_noisy_gd` from ``w0`` (one noise stream each,
+    batched) are summarised by their mean ``λmax(∇²ℓ(w_t))`` over steps ``burn_in``
+    to ``n_steps``, and compared with ``reference`` (SAM's sharpness): a run is *as
+    flat* when its mean is within ``top - reference`` of it (closer to SAM than SAM
+    is to the minimum, of sharpness ``top``), *flatter* when below it. The shares of
+    the runs come with 95 % bootstrap intervals
+    (:func:`samlib.generalisation.bootstrap_interval`, seed 0).
+
+    Returns
+    -------
+    SharpnessShares
+
+    Examples
+    --------
+    >>> from samlib.objectives import paper_objective
+    >>> study = sgd_flatness(paper_objective(), [1.0, 1.0], 0.2, 0.5, 60, 1.97, 20,
+    ...                      seed=0)
+    >>> study.means.shape, sorted(study.shares)
+    ((20,), ['as_flat', 'flatter'])
+    """
+    from samlib.generalisation import bootstrap_interval
+
+    objective = as_objective(objective)
+    n_runs = as_count(n_runs, "n_runs", minimum=2)
+    burn_in = as_count(burn_in, "burn_in")
+    reference, top = as_param(reference, "reference"), as_param(top, "top")
+    w0 = as_point(w0, "w0")
+    w0 = np.broadcast_to(w0, (n_runs, w0.size))
+    runs = run_noisy_gd(objective.grad, w0, eta, sigma, n_steps, seed)
+    means = objective.sharpness(runs[burn_in:]).mean(axis=0)
+    verdicts = {
+        "as_flat": np.abs(means - reference) < top - reference,
+        "flatter": means < reference,
+    }
+    shares = {}
+    for name, holds in verdicts.items():
+        interval = bootstrap_interval(lambda i, h=holds: h[i].mean(axis=1), n_runs)
+        shares[name] = (float(holds.mean()), *interval)
+    return SharpnessShares(means, shares)

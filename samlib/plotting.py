@@ -18,6 +18,7 @@ __all__ = [
     "draw_alignment",
     "draw_edge_of_stability",
     "draw_gradient_levels",
+    "draw_methods",
     "draw_saddle_escape",
     "draw_sam_on_quadratic",
     "draw_sam_vs_gd",
@@ -40,6 +41,7 @@ __all__ = [
     "plot_lemma5_levels",
     "plot_lemma5_multipliers",
     "plot_loss_and_sharpness",
+    "plot_loss_sharpness_grid",
     "plot_network_training",
     "plot_orbit_amplitudes",
     "plot_over_steps",
@@ -48,6 +50,7 @@ __all__ = [
     "plot_product_valley",
     "plot_recovery",
     "plot_relative_errors",
+    "plot_rho_threshold",
     "plot_sam_anatomy",
     "plot_separable_data",
     "plot_settling_times",
@@ -65,6 +68,7 @@ __all__ = [
     "show_alignment",
     "show_edge_of_stability",
     "show_gradient_levels",
+    "show_methods",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
     "use_book_style",
@@ -975,6 +979,82 @@ def plot_loss_and_sharpness(axes, objective, paths, title=""):
     top.legend()
     bottom.set(xlabel="step $t$")
     return drawn
+
+
+def plot_loss_sharpness_grid(fig, objective, panels, *, ylims=(None, None), top=2.0):
+    """The loss (top row) and the sharpness (bottom row) along the paths of several
+    settings, one column each (Chapter 6), with the minimum's sharpness ``top``
+    dashed in the bottom row.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        An empty figure; the panels share x by column and y by row.
+    objective : samlib.Objective
+    panels : dict of str to dict
+        ``{column title: {name: (T, d) path}}``, each column drawn by
+        :func:`plot_loss_and_sharpness`.
+    ylims : (pair, pair)
+        The limits of the loss axes and of the sharpness axes (None: automatic).
+    top : float
+        The sharpness at the minimum.
+
+    Returns
+    -------
+    ndarray of Axes, shape (2, len(panels))
+    """
+    axes = fig.subplots(2, len(panels), sharex="col", sharey="row", squeeze=False)
+    for column, (title, paths) in zip(axes.T, panels.items(), strict=True):
+        plot_loss_and_sharpness(column, objective, paths, title)
+        column[1].axhline(top, color=PALETTE["neutral"], ls="--", lw=0.8)
+    axes[0, 0].set(ylabel=r"loss $\ell(w_t)$", ylim=ylims[0])
+    axes[1, 0].set(ylabel=r"sharpness $\lambda_{\max}$", ylim=ylims[1])
+    return axes
+
+
+def plot_rho_threshold(ax, rhos, final_w2, threshold, *, marked=None):
+    """SAM's final ``|w_2|`` against the radius ρ, with the threshold ``ρ = 1 − η``
+    dashed (Chapter 6); ``marked = (ρ, |w_2|)`` circles one run (the paper's ρ = 1).
+
+    Returns
+    -------
+    list of Line2D
+        The curve, the threshold and, if drawn, the marked run.
+    """
+    color, final_w2 = PALETTE["sam"], np.abs(final_w2)
+    drawn = ax.plot(rhos, final_w2, "o-", ms=3, c=color, label="SAM")
+    label = "ρ = 1 − η"
+    drawn.append(ax.axvline(threshold, c=PALETTE["accent"], ls="--", lw=1, label=label))
+    if marked is not None:
+        drawn += ax.plot(*marked, "o", ms=8, mfc="none", label="the paper's ρ = 1")
+    ax.set(xlabel="radius ρ", ylabel="final $|w_2|$")
+    ax.legend()
+    return drawn
+
+
+def draw_methods(fig, value, view=2.2, methods=("SAM", "GD", "SGD")):
+    """Contours of ``value`` over ``[-view, view]²`` and empty paths of ``methods``
+    (SGD in sky blue), for :func:`show_methods` (Chapter 6's explorer).
+
+    The fourteen contour levels scale with ``view²``, so that a closer view shows as
+    many. Returns the artists of :func:`plot_paths`.
+    """
+    paths, lim = dict.fromkeys(methods, np.ones((1, 2))), (-view, view)
+    levels = np.geomspace(1e-3, 4, 14) * (view / 2.2) ** 2
+    options = {"levels": levels, "colors": {"SGD": PALETTE["sky"]}}
+    return plot_paths(fig.subplots(), value, paths, lim, lim, **options)
+
+
+def show_methods(artists, objective, runs, title="") -> str:
+    """Move :func:`draw_methods`' artists to ``runs`` (``{name: path}``), set the
+    title, and return each method's final loss and sharpness as a status line."""
+    move_paths(artists, runs)
+    artists[1].axes.set_title(title)
+    ends = {name: np.asarray(path)[-1] for name, path in runs.items()}
+    return "; ".join(
+        f"{name} loss {objective.value(w):.3f} sharpness {objective.sharpness(w):.3f}"
+        for name, w in ends.items()
+    )
 
 
 # Chapter 4 (Lemmas 5–7, the early phase of the proof on quadratics): each function

@@ -3,6 +3,7 @@ notebook does not assert itself, and the figure helpers written for it."""
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 
 from samlib import run_noisy_gd, run_sam
 from samlib.objectives import paper_objective
@@ -74,3 +75,24 @@ def test_plot_product_valley_draws_the_valley_and_the_flattest_minima():
     np.testing.assert_array_equal(star.get_xydata(), [[1, 1], [-1, -1]])
     assert len(contours.levels) == 10 and ax.get_xlim() == (0.2, 3.0)
     plt.close(fig)
+
+
+def test_sgd_flatness_is_the_runs_mean_sharpness_and_its_shares():
+    """sgd_flatness against the runs computed one by one: the same noise streams, the
+    mean sharpness over steps 20 to 100, and the shares inside their intervals."""
+    from samlib.drift import sgd_flatness
+
+    sam = LOSS.sharpness(run_sam(LOSS.grad, (1.0, 1.0), ETA, RHO, 100)[-1])
+    study = sgd_flatness(LOSS, (1.0, 1.0), ETA, SIGMA, 100, sam, 30, seed=0)
+    runs = run_noisy_gd(LOSS.grad, np.ones((30, 2)), ETA, SIGMA, 100, seed=0)
+    means = [LOSS.sharpness(runs[20:, k]).mean() for k in range(30)]
+    np.testing.assert_allclose(study.means, means, rtol=1e-14)
+    as_flat = np.mean(np.abs(np.array(means) - sam) < 2 - sam)
+    assert study.shares["as_flat"][0] == as_flat
+    assert study.shares["flatter"][0] == np.mean(np.array(means) < sam)
+    for share, low, high in study.shares.values():
+        assert low <= share <= high
+    percent = study.percentages()
+    assert percent["as_flat_pct"] == 100 * as_flat and len(percent) == 6
+    with pytest.raises(ValueError):
+        sgd_flatness(LOSS, (1.0, 1.0), ETA, SIGMA, 100, sam, 1, seed=0)

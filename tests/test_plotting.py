@@ -91,3 +91,61 @@ def test_use_book_style_sets_the_palette():
         cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
         assert cycle[0] == PALETTE["sam"] and cycle[1] == PALETTE["gd"]
         assert matplotlib.rcParams["axes.spines.top"] is False
+
+
+# ----------------------------------------- Chapters 4.3–4.5, 5 and 6 (04b, 04c, 05, 06)
+
+
+def test_plot_loss_sharpness_grid_draws_each_column_and_the_minimum():
+    from samlib import run_sam
+    from samlib.plotting import plot_loss_sharpness_grid
+
+    loss = paper_objective()
+    paths = [run_sam(loss.grad, (0.1, 0.1), 0.2, rho, 20) for rho in (0.5, 1.0)]
+    panels = {"a": {"SAM": paths[0]}, "b": {"SAM": paths[1], "GD": paths[0]}}
+    fig = plt.figure()
+    axes = plot_loss_sharpness_grid(fig, loss, panels, ylims=[(0, 1), (1, 3)])
+    assert axes.shape == (2, 2) and [ax.get_title() for ax in axes[0]] == ["a", "b"]
+    np.testing.assert_allclose(axes[0, 1].lines[0].get_ydata(), loss.value(paths[1]))
+    sharp = axes[1, 1].lines[1].get_ydata()  # GD's, after SAM's
+    np.testing.assert_allclose(sharp, loss.sharpness(paths[0]))
+    assert all(ax.lines[-1].get_ydata()[0] == 2.0 for ax in axes[1])  # the minimum
+    assert axes[0, 0].get_ylim() == (0, 1) and axes[1, 1].get_ylim() == (1, 3)
+    assert "loss" in axes[0, 0].get_ylabel() and "sharpness" in axes[1, 0].get_ylabel()
+    plt.close(fig)
+
+
+def test_plot_rho_threshold_draws_the_curve_the_threshold_and_the_marked_run(fig_ax):
+    from samlib.plotting import plot_rho_threshold
+
+    _, ax = fig_ax
+    rhos, w2 = np.linspace(0.3, 1.2, 5), np.array([0.0, 0.0, -0.1, 0.2, 0.3])
+    curve, threshold, marked = plot_rho_threshold(ax, rhos, w2, 0.8, marked=(1, 0.2))
+    np.testing.assert_array_equal(curve.get_xydata(), np.c_[rhos, np.abs(w2)])
+    assert threshold.get_xdata()[0] == 0.8 and "1 − η" in threshold.get_label()
+    np.testing.assert_array_equal(marked.get_xydata(), [[1, 0.2]])
+    assert ax.get_legend() is not None and "ρ" in ax.get_xlabel()
+
+
+def test_draw_methods_and_show_methods_move_the_paths_and_report_the_ends():
+    from matplotlib.figure import Figure
+
+    from samlib.drift import compare_methods
+    from samlib.plotting import draw_methods, show_methods
+
+    loss = paper_objective()
+    fig = Figure()
+    artists = draw_methods(fig, loss.value, view=1.1, methods=("SAM", "SGD"))
+    assert set(artists[0]) == {"SAM", "SGD"} and fig.axes[0].get_xlim() == (-1.1, 1.1)
+    assert artists[0]["SGD"][0].get_color() == PALETTE["sky"]
+    levels = fig.axes[0].collections[0].levels  # as many, closer, in a closer view
+    np.testing.assert_allclose(levels, np.geomspace(1e-3, 4, 14) / 4)
+    runs = compare_methods(loss.grad, (1.0, 1.0), 0.2, 1.0, 0.5, 30, seed=0)
+    status = show_methods(artists, loss, runs, "a title")
+    np.testing.assert_array_equal(artists[0]["SAM"][0].get_xydata(), runs["SAM"])
+    assert fig.axes[0].get_title() == "a title"
+    for name, w in runs.items():
+        end = (
+            f"{name} loss {loss.value(w[-1]):.3f} sharpness {loss.sharpness(w[-1]):.3f}"
+        )
+        assert end in status
