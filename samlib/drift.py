@@ -9,6 +9,8 @@ bounce ``-2ηρλ1 s/(2 - ηλ1) v1`` across the ravine plus a drift
   point, with the hypotheses under which the theorem's proof gives that bound
   (:meth:`Theorem21Prediction.violated_hypotheses`; Chapter 5 shows that the
   statement printed in the paper needs them);
+* :func:`step_split`: one actual SAM step against the predicted one, in the
+  eigenbasis;
 * :func:`theorem21_errors`: the prediction against SAM's actual step over a sweep of
   ``(η, ρ)``;
 * :func:`drift_field`: the drift at many minima at once (a valley, a manifold);
@@ -44,6 +46,7 @@ __all__ = [
     "drift_field",
     "grad_lambda_max",
     "sgd_flatness",
+    "step_split",
     "theorem21_errors",
     "theorem21_prediction",
     "top_eigenpair",
@@ -406,6 +409,33 @@ def _actual_step(objective, w, eta, rho):
     """SAM's step ``-η∇ℓ(w + ρ∇ℓ(w)/‖∇ℓ(w)‖)`` (eq. 2) at a checked point."""
     grad = kernel_of(objective.grad)
     return -eta * grad(sam_ascent_point.unchecked(w, grad, rho))
+
+
+def step_split(objective: Objective, wz, eta, rho):
+    """SAM's actual step from Theorem 21's point ``w_t`` and the predicted step,
+    both along the eigenbasis ``(v1, ..., vd)`` of ``∇²ℓ(w_z)`` (Chapter 5, one step
+    checked).
+
+    The prediction is :func:`theorem21_prediction` at ``w_z`` (with ``s = 1``); the
+    actual step is one SAM step (eq. 2) from its ``w_t``.
+
+    Returns
+    -------
+    steps : ndarray, shape (2, d)
+        The actual step and the predicted one (bounce plus drift), in the eigenbasis.
+    drift_norm : float
+        ``‖drift‖``, the scale against which the two are compared.
+
+    Examples
+    --------
+    >>> from samlib.objectives import product_loss
+    >>> (actual, predicted), size = step_split(product_loss(), [2.0, 0.5], 0.05, 0.05)
+    >>> bool(np.linalg.norm(actual - predicted) < 0.02 * size)
+    True
+    """
+    p = theorem21_prediction(objective, wz, eta, rho)
+    actual = _actual_step(as_objective(objective), p.w_t, p.eta, p.rho)
+    return p.in_eigenbasis([actual, p.step]), float(np.linalg.norm(p.drift))
 
 
 def theorem21_errors(objective: Objective, wz, eta, rho, *, B=None) -> Theorem21Errors:

@@ -36,6 +36,7 @@ __all__ = [
     "plot_closest_approach",
     "plot_contours",
     "plot_entry_times",
+    "plot_error_panels",
     "plot_final_amplitudes",
     "plot_lemma5_constants",
     "plot_lemma5_levels",
@@ -66,11 +67,13 @@ __all__ = [
     "sam_anatomy_legend",
     "show_J_landscape",
     "show_alignment",
+    "show_drift_flow",
     "show_edge_of_stability",
     "show_gradient_levels",
     "show_methods",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
+    "show_valley_runs",
     "use_book_style",
 ]
 
@@ -776,6 +779,69 @@ def move_valley_runs(artists, runs, note: str = "") -> None:
         path_line.set_data(path[:, 0], path[:, 1])
         sharpness_line.set_data(np.arange(len(sharpness)), sharpness)
     text.set_text(note)
+
+
+def show_valley_runs(artists, runs, eta, rho, lam0) -> str:
+    """Show :func:`samlib.valley.valley_runs`' ``runs`` on :func:`plot_valley_runs`
+    with the note ``η, ρ``, and return the status line of Chapter 5's explorer: each
+    method's final sharpness, and a warning when ``ηλ1 > 1`` for the sharpness
+    ``lam0`` at the start, outside the range of Theorem 21's proof."""
+    move_valley_runs(artists, runs, f"η = {eta:.3g}, ρ = {rho:.3g}")
+    n_steps = len(runs["GD"][0]) - 1
+    ends = [f"{name}'s sharpness {runs[name][1][-1]:.3f}" for name in ("SAM", "GD")]
+    status = f"After {n_steps} steps: {', '.join(ends)} (flattest minimum: 2)."
+    return status + " Outside Theorem 21's proof: ηλ₁ > 1." * bool(eta * lam0 > 1)
+
+
+def show_drift_flow(
+    fig, t, sharpness, n_steps, *, view=((0.2, 3.4), (0.15, 1.75)), sharp_top=10.0
+):
+    """Add the sharpness along Theorem 21's drift alone (dashed, "drift") to a figure
+    of :func:`plot_valley_runs`, and close in: the paths' panel to ``view`` (legend
+    lower left), the sharpness panel to ``n_steps`` steps and ``[0, sharp_top]``.
+
+    Returns
+    -------
+    Line2D
+        The drift's sharpness.
+    """
+    ax_path, ax_sharp = fig.axes[:2]
+    ax_path.set(xlim=view[0], ylim=view[1])
+    ax_path.get_legend().set_loc("lower left")
+    ax_sharp.set(xlim=(0, n_steps), ylim=(0, sharp_top))
+    (line,) = ax_sharp.plot(t, sharpness, "--", c=PALETTE["theory"], label="drift")
+    ax_sharp.legend(loc="center right")
+    return line
+
+
+def plot_error_panels(fig, errors, *, slope=0.3, dotted=("cubic loss",)):
+    """Theorem 21's relative errors, one panel per schedule of ``(η, ρ)`` sharing
+    the y axis, and one legend under them (Chapter 5).
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        An empty figure.
+    errors : dict of str to dict
+        ``{schedule: curves}``, each ``curves`` drawn by :func:`plot_relative_errors`
+        and titled by its schedule.
+    slope, dotted
+        As for :func:`plot_relative_errors`.
+
+    Returns
+    -------
+    ndarray of Axes
+    """
+    axes = fig.subplots(1, len(errors), sharey=True, squeeze=False)[0]
+    for ax, (schedule, curves) in zip(axes, errors.items(), strict=True):
+        plot_relative_errors(ax, curves, slope=slope, dotted=dotted)
+        ax.set(xlabel=r"$\rho$", title=schedule)
+    axes[0].set_ylabel(
+        r"$\|\mathrm{actual} - \mathrm{predicted}\| / \|\mathrm{drift}\|$"
+    )
+    handles = axes[0].get_legend_handles_labels()
+    fig.legend(*handles, loc="outside lower center", ncol=5)
+    return axes
 
 
 def plot_relative_errors(ax, curves, *, slope=None, dotted=()):

@@ -16,7 +16,8 @@ Hessian is ``(y, x)ᵀ(y, x)``, with eigenvalues ``x² + y²`` (across the valle
   (the losses whose third derivative is constant, which Chapter 5 uses to probe it,
   are :func:`samlib.objectives.cubic_objective`), :func:`third_derivative_bound`,
   a constant B for which the theorem's proof holds on the valley, and
-  :func:`valley_step_errors`, the theorem's prediction against SAM's step there.
+  :func:`valley_step_errors`, the theorem's prediction against SAM's step there
+  (:func:`valley_error_curves` at several valley points).
 
 Every valley function works on the branch ``x, y > 0``, and on ``x, y < 0`` by the
 symmetry ``ℓ(-w) = ℓ(w)``.
@@ -40,6 +41,7 @@ __all__ = [
     "speed_checkpoints",
     "third_derivative_bound",
     "valley_arclength",
+    "valley_error_curves",
     "valley_foot",
     "valley_point",
     "valley_runs",
@@ -514,6 +516,19 @@ def valley_step_errors(x, eta, rho):
     radius = 2 * np.max(rho) / (2 - np.max(eta) * lam)
     B = third_derivative_bound(x, radius)
     return theorem21_errors(product_loss(), _point(x), eta, rho, B=B)
+
+
+def valley_error_curves(xs, eta, rho) -> dict:
+    """:func:`valley_step_errors` at several valley points ``(x, 1/x)``, keyed
+    ``"$x = {x}$"`` for :func:`samlib.plotting.plot_relative_errors`.
+
+    Examples
+    --------
+    >>> curves = valley_error_curves([1.5, 2.0], 0.05, [0.01, 0.05])
+    >>> list(curves)
+    ['$x = 1.5$', '$x = 2.0$']
+    """
+    return {f"$x = {x}$": valley_step_errors(x, eta, rho) for x in xs}
 
 
 def speed_checkpoints(path, eta, rho, levels, *, window: int = 10):

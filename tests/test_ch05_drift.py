@@ -209,6 +209,72 @@ def test_the_manifold_loss_has_a_plane_of_minima_whose_sharpness_drift_follows()
         quartic_objective([1.0, 2.0], [1.0])
 
 
+def test_valley_error_curves_are_the_step_errors_at_each_point():
+    curves = valley.valley_error_curves(VALLEY_XS, 0.05, RHOS)
+    assert list(curves) == ["$x = 1.5$", "$x = 2.0$", "$x = 3.0$"]
+    for x, errors in zip(VALLEY_XS, curves.values(), strict=True):
+        expected = valley.valley_step_errors(x, 0.05, RHOS)
+        np.testing.assert_array_equal(errors.relative, expected.relative)
+        np.testing.assert_array_equal(errors.bound, expected.bound)
+
+
+@pytest.mark.parametrize("x", [0.5, 2.0])
+def test_step_split_is_one_sam_step_from_w_t_and_the_prediction(x):
+    from samlib.drift import step_split
+
+    (actual, predicted), size = step_split(LOSS, valley.valley_point(x), 0.05, 0.05)
+    p = theorem21_prediction(LOSS, valley.valley_point(x), 0.05, 0.05)
+    step = sam_step(p.w_t, LOSS.grad, 0.05, 0.05) - p.w_t
+    np.testing.assert_allclose(actual, p.basis.T @ step, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(predicted, p.basis.T @ p.step, rtol=1e-12, atol=1e-15)
+    assert size == np.linalg.norm(p.drift)
+
+
+# --------------------------------------------------------- Section 5.8's explorer
+
+
+def chapter_explorer(n_steps=1000):
+    """Section 5.8's explorer, as the chapter builds it."""
+    from samlib.plotting import show_valley_runs
+    from samlib.widgets import Control, Explorer
+
+    def update(artists, rho, eta, x0, n_steps=n_steps):
+        runs = valley.valley_runs([x0, 1.5 / x0], eta, rho, n_steps)
+        sharpness = valley.valley_sharpness(x0)
+        return show_valley_runs(artists, runs, eta, rho, sharpness)
+
+    controls = {
+        "rho": Control(0.1, 0.02, 0.4, step=0.01, label="ρ (radius)"),
+        "eta": Control(0.1, 0.02, 0.5, step=0.01, label="η (step size)"),
+        "x0": Control(3.0, 0.4, 4.0, step=0.05, label="x₀ (start)"),
+    }
+    return Explorer(plot_valley_runs, update, controls, figsize=(8.5, 4.0))
+
+
+def test_the_explorer_reports_bad_settings_and_moves_its_artists_on_good_ones():
+    """Bad settings give a message and keep the last picture; a valid update moves
+    the artists without redrawing the contours; from x0 < 1 SAM goes up the other
+    arm of the valley to (1, 1) (the chapter's text); and the status warns outside
+    Theorem 21's proof (ηλ1 > 1)."""
+    explorer = chapter_explorer()
+    sam_line = explorer.fig.axes[0].lines[-1]
+    before, n_contours = sam_line.get_xydata().copy(), len(sam_line.axes.collections)
+    message = explorer.update(eta=0.5, x0=4.0)  # ηλ1 = 0.5 · 15.3 ≥ 2
+    assert not explorer.ok and "≥ 2" in message and "ηλ1" in message
+    assert (
+        np.array_equal(sam_line.get_xydata(), before) and sam_line.get_label() == "SAM"
+    )
+    message = explorer.update(rho=0.3, eta=0.1, x0=0.5)
+    assert explorer.ok and float(message.split("SAM's sharpness ")[1][:5]) < 2.01
+    assert sam_line.get_xydata().shape == (1001, 2)  # the new run
+    assert len(sam_line.axes.collections) == n_contours
+    assert "Outside Theorem 21" in explorer.update(rho=0.1, eta=0.15, x0=3.0)
+    assert explorer.update(rho=0.1, eta=0.1, x0=3.0) and explorer.ok
+    assert "Outside" not in explorer.message
+    assert explorer.message.startswith("After 1000 steps: SAM's sharpness ")
+    plt.close(explorer.fig)
+
+
 # ------------------------------------------------------------------ figure helpers
 
 

@@ -149,3 +149,55 @@ def test_draw_methods_and_show_methods_move_the_paths_and_report_the_ends():
             f"{name} loss {loss.value(w[-1]):.3f} sharpness {loss.sharpness(w[-1]):.3f}"
         )
         assert end in status
+
+
+def test_show_valley_runs_moves_the_runs_and_reports_their_sharpness():
+    from samlib import valley
+    from samlib.plotting import plot_valley_runs, show_valley_runs
+
+    fig = plt.figure()
+    artists = plot_valley_runs(fig, n_steps=200)
+    runs = valley.valley_runs([3.0, 0.5], 0.1, 0.1, 200)
+    status = show_valley_runs(artists, runs, 0.1, 0.1, 9.1)
+    np.testing.assert_array_equal(artists[0]["SAM"][0].get_xydata(), runs["SAM"][0])
+    assert artists[1].get_text() == "η = 0.1, ρ = 0.1"
+    sam, gd = runs["SAM"][1][-1], runs["GD"][1][-1]
+    assert status == (
+        f"After 200 steps: SAM's sharpness {sam:.3f}, GD's sharpness {gd:.3f} "
+        "(flattest minimum: 2)."
+    )
+    outside = show_valley_runs(artists, runs, 0.15, 0.1, 9.1)  # ηλ1 = 1.37 > 1
+    assert outside.endswith("Outside Theorem 21's proof: ηλ₁ > 1.")
+    plt.close(fig)
+
+
+def test_show_drift_flow_adds_the_drift_and_closes_in():
+    from samlib.plotting import plot_valley_runs, show_drift_flow
+
+    fig = plt.figure()
+    plot_valley_runs(fig)
+    t, sharpness = np.arange(0, 500, 5), np.linspace(9.0, 2.0, 100)
+    line = show_drift_flow(fig, t, sharpness, 500)
+    np.testing.assert_array_equal(line.get_xydata(), np.c_[t, sharpness])
+    ax_path, ax_sharp = fig.axes
+    assert line.get_label() == "drift" and line.get_linestyle() == "--"
+    assert ax_path.get_xlim() == (0.2, 3.4) and ax_path.get_ylim() == (0.15, 1.75)
+    assert ax_sharp.get_xlim() == (0, 500) and ax_sharp.get_ylim() == (0, 10)
+    assert "drift" in [text.get_text() for text in ax_sharp.get_legend().get_texts()]
+    plt.close(fig)
+
+
+def test_plot_error_panels_one_panel_per_schedule_and_one_legend():
+    from samlib import valley
+    from samlib.plotting import plot_error_panels
+
+    rhos = np.geomspace(1e-3, 1e-1, 5)
+    errors = {s: valley.valley_error_curves([2.0], eta, rhos) for s, eta in
+              [("a", rhos), ("b", 0.05)]}  # fmt: skip
+    fig = plt.figure()
+    axes = plot_error_panels(fig, errors, slope=0.3)
+    assert [ax.get_title() for ax in axes] == ["a", "b"] and len(fig.legends) == 1
+    curve = errors["b"]["$x = 2.0$"]
+    np.testing.assert_allclose(axes[1].lines[0].get_ydata(), curve.relative)
+    assert "drift" in axes[0].get_ylabel() and axes[1].get_xlabel() == r"$\rho$"
+    plt.close(fig)
