@@ -15,7 +15,9 @@ __all__ = [
     "STUDY_COLOURS",
     "contour_grid",
     "draw_J_landscape",
+    "draw_J_panel",
     "draw_alignment",
+    "draw_alignment_panel",
     "draw_edge_of_stability",
     "draw_gradient_levels",
     "draw_methods",
@@ -29,8 +31,11 @@ __all__ = [
     "fixed_legend",
     "move_paths",
     "move_valley_runs",
+    "plot_J_decrease",
+    "plot_J_iterates",
     "plot_J_landscape",
     "plot_against_diagonal",
+    "plot_alignment",
     "plot_ascent",
     "plot_bound_against_measured",
     "plot_closest_approach",
@@ -58,6 +63,7 @@ __all__ = [
     "plot_step_size_sweep",
     "plot_study_curves",
     "plot_study_flatness",
+    "plot_theorem3_scaling",
     "plot_two_phases",
     "plot_valley",
     "plot_valley_runs",
@@ -66,7 +72,9 @@ __all__ = [
     "quadratic_level_curves",
     "sam_anatomy_legend",
     "show_J_landscape",
+    "show_J_panel",
     "show_alignment",
+    "show_alignment_panel",
     "show_drift_flow",
     "show_edge_of_stability",
     "show_gradient_levels",
@@ -1769,6 +1777,70 @@ def plot_bound_against_measured(ax, xs, bound, measured, *, xlabel):
     ax.set_xlabel(xlabel)
 
 
+def plot_alignment(ax, delta, mu, *, length, start=None):
+    """:func:`draw_alignment` with one curve per column of ``delta``, filled by
+    :func:`show_alignment` (from each run's step ``start``, if given, against the
+    steps after it), and a legend. Returns the artists."""
+    delta = np.asarray(delta)
+    xlabel = "step $t$" if start is None else r"steps after $T_0$, $t - T_0$"
+    curves = draw_alignment(ax, delta.shape[1], length, xlabel=xlabel)
+    show_alignment(curves, delta, mu, start=start)
+    ax.legend()
+    return curves
+
+
+def draw_alignment_panel(fig, n_lines, length):
+    """One axes of :func:`draw_alignment` with an empty title, for an explorer
+    (Chapter 4.4); returns ``(curves, title)`` for :func:`show_alignment_panel`."""
+    ax = fig.subplots()
+    curves = draw_alignment(ax, n_lines, length, xlabel="step $t$")
+    return curves, ax.set_title("", fontsize=9)
+
+
+def show_alignment_panel(artists, delta, lams, eta) -> str:
+    """Show ``delta`` (``(T, n)``, one run a column) on :func:`draw_alignment_panel`'s
+    artists with Lemma 14's rate ``μ`` for ``lams`` and ``eta``
+    (:func:`samlib.proof.lemma14_mu`, which raises ``ValueError`` outside its
+    assumptions), the title naming the settings and which term sets μ; returns the
+    status line ``μ; δ_T ≤ max``."""
+    from samlib.proof import lemma14_mu
+
+    curves, title = artists
+    lams = np.asarray(lams, dtype=float)
+    mu = lemma14_mu(lams, eta)
+    show_alignment(curves, delta, mu)
+    which = (
+        r"$\eta\lambda_d$" if mu == eta * lams[-1] else r"$\lambda_1^2/\lambda_2^2-1$"
+    )
+    settings = [rf"$\lambda_{i}={lam:.3g}$" for i, lam in enumerate(lams[1:], 2)]
+    settings = ", ".join([*settings, rf"$\eta={eta:.2f}$"])
+    title.set_text(rf"{settings}, $\mu={mu:.3f}$ = {which}")
+    delta = np.asarray(delta)
+    return f"μ = {mu:.4g}; δ_{len(delta) - 1} ≤ {delta[-1].max():.2g}"
+
+
+def plot_theorem3_scaling(fig, grid, **fixed):
+    """Theorem 3's bound against the measured steps along κ, d and ε (one panel
+    each, :func:`plot_bound_against_measured`), the other two at ``fixed``
+    (:func:`samlib.proof.theorem3_series`); ε decreases to the right.
+
+    Returns
+    -------
+    ndarray of Axes
+    """
+    from samlib.proof import theorem3_series
+
+    axes = fig.subplots(1, 3, sharey=True)
+    labels = [r"$\kappa = \lambda_1/\lambda_d$", "$d$", r"$\varepsilon$"]
+    for ax, key, label in zip(axes, ["kappa", "d", "eps"], labels, strict=True):
+        series = theorem3_series(grid, key, **fixed)
+        plot_bound_against_measured(ax, *series, xlabel=label)
+    axes[0].set_ylabel("steps")
+    axes[2].invert_xaxis()
+    axes[0].legend()
+    return axes
+
+
 def _null_locator():
     from matplotlib.ticker import NullLocator
 
@@ -1787,3 +1859,58 @@ def plot_J_landscape(ax, lams, eta, rho, u_path, xlim, ylim, n=401, contours=15)
     ax.contour(*grid, levels=contours, colors="white", linewidths=0.4, alpha=0.5)
     ax.figure.colorbar(artists["image"], ax=ax, label="$J(u)$")
     return artists
+
+
+def plot_J_iterates(ax, lams, eta, rho, u_path, xlim, ylim, *, labels=2, **options):
+    """:func:`plot_J_landscape` with the first ``labels`` iterates labelled ``u_0``,
+    ``u_1``, ... in white (Figure 2 of the paper). ``options`` go to
+    :func:`plot_J_landscape`; returns its artists."""
+    artists = plot_J_landscape(ax, lams, eta, rho, u_path, xlim, ylim, **options)
+    offsets = [(6, 4), (6, -10)]
+    for t in range(labels):
+        offset = offsets[t % 2]
+        ax.annotate(
+            f"$u_{t}$", u_path[t], offset, textcoords="offset points", color="white"
+        )
+    return artists
+
+
+def plot_J_decrease(axes, J_gap, guaranteed, decrease, *, n_steps=80, n_runs=20):
+    """Lemma 10 on a pair of axes: ``J(u_t) + β1/2`` over the first ``n_steps``
+    steps of the first ``n_runs`` runs (left, log scale), and each step's decrease of
+    J against the guaranteed one with the diagonal (right).
+
+    Returns
+    -------
+    list of Line2D, Line2D
+        The curves of the left panel and the diagonal of the right one.
+    """
+    left, right = axes
+    curves = left.semilogy(
+        J_gap[: n_steps + 1, :n_runs], color=PALETTE["sam"], alpha=0.5, linewidth=1
+    )
+    left.set(xlabel="step $t$", ylabel=r"$J(u_t) + \beta_1/2$")
+    diagonal = plot_against_diagonal(right, guaranteed, decrease, label="equality")
+    right.set(xlabel="Lemma 10's guaranteed decrease", ylabel=r"$J(u_t) - J(u_{t+1})$")
+    right.legend()
+    return curves, diagonal
+
+
+def draw_J_panel(fig):
+    """One axes of :func:`draw_J_landscape` with few ticks and an empty title, for
+    an explorer (Chapter 4.3); returns ``(artists, title)`` for
+    :func:`show_J_panel`."""
+    ax = fig.subplots()
+    ax.locator_params(nbins=4)  # few tick labels: the axes are redrawn at most moves
+    return draw_J_landscape(ax), ax.set_title("", fontsize=9)
+
+
+def show_J_panel(artists, lams, eta, rho, u_path, title="") -> str:
+    """:func:`show_J_landscape` on :func:`draw_J_panel`'s artists with ``title``;
+    returns the status line ``J(u_T)`` at the last iterate."""
+    from samlib.potential import J
+
+    landscape, text = artists
+    show_J_landscape(landscape, lams, eta, rho, u_path)
+    text.set_text(title)
+    return f"J(u_{len(u_path) - 1}) = {J(np.asarray(u_path)[-1], lams, eta, rho):.4g}"

@@ -35,6 +35,7 @@ __all__ = [
     "BallRuns",
     "BallStart",
     "CycleSettling",
+    "KappaExponents",
     "Lemma11Chain",
     "Lemma14Steps",
     "Theorem1Gap",
@@ -92,6 +93,7 @@ __all__ = [
     "theorem1_factor",
     "theorem1_gap",
     "theorem3_grid",
+    "theorem3_kappa_exponents",
     "theorem3_series",
     "theorem3_steps",
     "theorem3_terms",
@@ -1921,6 +1923,57 @@ def theorem3_series(grid, key, **fixed):
     return tuple(
         np.array([getattr(m, name) for m in picked])
         for name in (key, "bound", "measured")
+    )
+
+
+@dataclass(frozen=True)
+class KappaExponents:
+    """How Theorem 3's bound and the measured steps grow with ``κ = λ1/λd``
+    (:func:`theorem3_kappa_exponents`).
+
+    Attributes
+    ----------
+    alignment : ndarray
+        The alignment term's exponent between successive κ,
+        ``Δ log(term) / Δ log κ``.
+    last_doubling : float
+        The bound's exponent between the last two κ (``log2`` of its ratio when κ
+        doubles).
+    slope_bound, slope_measured : float
+        Least-squares slopes of ``log(bound)`` and ``log(measured)`` against
+        ``log κ``.
+    """
+
+    alignment: np.ndarray
+    last_doubling: float
+    slope_bound: float
+    slope_measured: float
+
+
+def theorem3_kappa_exponents(grid, **fixed) -> KappaExponents:
+    """Exponents of growth in κ of the measurements of :func:`theorem3_grid` that
+    match ``fixed`` on ``d`` and ``eps`` (Chapter 4.5: the bound's exponent tends to
+    the 7 of its alignment term, the measured one stays small).
+
+    Examples
+    --------
+    >>> grid = theorem3_grid([2, 4], [2], [1e-2], 0.2, 1.0, 2.0, 0.01, 20, 400, 0)
+    >>> k = theorem3_kappa_exponents(grid, d=2, eps=1e-2)
+    >>> bool(np.allclose(k.alignment, 7))
+    True
+    """
+    kappa, bound, measured = theorem3_series(grid, "kappa", **fixed)
+    fixed = {k: v for k, v in fixed.items() if k != "kappa"}
+    picked = [m for m in grid if all(getattr(m, k) == v for k, v in fixed.items())]
+    log_kappa = np.log(kappa)
+    alignment = np.log([m.terms["alignment"] for m in picked])
+    return KappaExponents(
+        alignment=np.diff(alignment) / np.diff(log_kappa),
+        last_doubling=float(
+            np.diff(np.log(bound[-2:]))[0] / np.diff(log_kappa[-2:])[0]
+        ),
+        slope_bound=float(np.polyfit(log_kappa, np.log(bound), 1)[0]),
+        slope_measured=float(np.polyfit(log_kappa, np.log(measured), 1)[0]),
     )
 
 

@@ -353,6 +353,20 @@ def test_theorem3_grid_rows_series_and_bounds():
         proof.theorem3_series(grid, "kappa", d=3)
 
 
+def test_theorem3_kappa_exponents_against_log_ratios_and_fits():
+    grid = proof.theorem3_grid([2, 4, 8], [2], [1e-2], 0.2, 1.0, 2.0, 0.01, 30, 600, 1)
+    k = proof.theorem3_kappa_exponents(grid, d=2, eps=1e-2)
+    bound = np.array([m.bound for m in grid])
+    measured = np.array([m.measured for m in grid])
+    terms = [m.terms["alignment"] for m in grid]
+    np.testing.assert_allclose(k.alignment, np.log2(np.array(terms[1:]) / terms[:-1]))
+    np.testing.assert_allclose(k.alignment, 7)  # 8λ1⁵/(ηλd⁶μ) with μ = ηλd: κ⁷
+    assert np.isclose(k.last_doubling, math.log2(bound[2] / bound[1]))
+    slope = np.polyfit(np.log2([2, 4, 8]), np.log2(measured), 1)[0]  # base-free
+    assert np.isclose(k.slope_measured, slope)
+    assert np.isclose(k.slope_bound, np.polyfit(np.log([2, 4, 8]), np.log(bound), 1)[0])
+
+
 # ----------------------------------------------------- Theorem 3 => Theorem 1 => 2
 
 
@@ -440,3 +454,29 @@ def test_lemmas17_19_settling_needs_alternating_sides():
     assert settle.lemma17[0] == settle.lemma19[0] == 9
     settle = proof.lemmas17_19_settling(bouncing, LAMS, ETA, RHO, 0.01)
     assert settle.lemma17[0] == settle.lemma19[0] == 0
+
+
+def test_the_explorer_says_why_it_cannot_draw_lambda3_above_lambda2():
+    """The chapter's explorer (draw and update as the chapter writes them): a
+    message, not a traceback, for λ3 > λ2, and a picture again after it."""
+    from samlib.widgets import Control, Explorer
+
+    def update(artists, lam2, lam3, eta):
+        lams = np.array([1.0, lam2, lam3])
+        w0 = proof.sample_ball(12, 3, 3.0, seed=SEED + 99)
+        w = run_sam(Quadratic(lams).grad, w0, eta, 1.0, 300)
+        return plotting.show_alignment_panel(
+            artists, proof.delta_t(lams * w), lams, eta
+        )
+
+    controls = {
+        "lam2": Control(0.8, 0.3, 0.995, 0.005, label="λ₂"),
+        "lam3": Control(0.5, 0.05, 0.95, 0.05, label="λ₃"),
+        "eta": Control(0.2, 0.02, 0.49, 0.01, label="η"),
+    }
+    draw = lambda fig: plotting.draw_alignment_panel(fig, 12, 300)  # noqa: E731
+    explorer = Explorer(draw, update, controls, figsize=(5, 3.5), dpi=80)
+    assert explorer.ok and explorer.message.startswith("μ = ")
+    assert "Cannot draw" in explorer.update(lam3=0.9)  # λ3 > λ2
+    explorer.update(lam3=0.5)
+    assert explorer.ok

@@ -201,3 +201,56 @@ def test_plot_error_panels_one_panel_per_schedule_and_one_legend():
     np.testing.assert_allclose(axes[1].lines[0].get_ydata(), curve.relative)
     assert "drift" in axes[0].get_ylabel() and axes[1].get_xlabel() == r"$\rho$"
     plt.close(fig)
+
+
+def test_plot_alignment_draws_each_run_from_its_entry_and_a_legend(fig_ax):
+    from samlib.plotting import plot_alignment
+
+    _, ax = fig_ax
+    delta = np.linspace(1, 1e-3, 40).reshape(20, 2)
+    curves = plot_alignment(ax, delta, 0.1, length=5, start=[0, 3])
+    np.testing.assert_array_equal(curves["lines"][1].get_ydata(), delta[3:9, 1])
+    assert ax.get_legend() is not None and "T_0" in ax.get_xlabel()
+
+
+def test_alignment_panel_shows_delta_mu_and_the_settings():
+    from matplotlib.figure import Figure
+
+    from samlib.plotting import draw_alignment_panel, show_alignment_panel
+
+    fig = Figure()
+    artists = draw_alignment_panel(fig, 2, 10)
+    delta = np.full((11, 2), 0.5) ** np.arange(11)[:, None]
+    status = show_alignment_panel(artists, delta, [1.0, 0.8, 0.5], 0.2)
+    mu = min(0.2 * 0.5, 1 / 0.8**2 - 1)  # ηλd = 0.1
+    np.testing.assert_allclose(
+        artists[0]["guide"].get_ydata(), 0.5 * (1 + mu) ** (-2.0 * np.arange(11))
+    )
+    np.testing.assert_array_equal(artists[0]["lines"][0].get_ydata(), delta[:, 0])
+    assert status == f"μ = {mu:.4g}; δ_10 ≤ {0.5**10:.2g}"
+    title = artists[1].get_text()
+    assert r"\lambda_2=0.8" in title and r"\lambda_3=0.5" in title
+    assert title.endswith(r"$\eta\lambda_d$")
+    with pytest.raises(ValueError):  # λ3 > λ2
+        show_alignment_panel(artists, delta, [1.0, 0.5, 0.8], 0.2)
+
+
+def test_plot_theorem3_scaling_one_panel_per_parameter():
+    from samlib import proof
+    from samlib.plotting import plot_theorem3_scaling
+
+    grid = proof.theorem3_grid(
+        [2, 4], [2, 3], [1e-2, 1e-3], 0.2, 1, 2.0, 0.01, 20, 600, 1
+    )
+    fig = plt.figure()
+    axes = plot_theorem3_scaling(fig, grid, kappa=2, d=2, eps=1e-2)
+    assert [ax.get_xlabel() for ax in axes] == [
+        r"$\kappa = \lambda_1/\lambda_d$",
+        "$d$",
+        r"$\varepsilon$",
+    ]
+    kappa, bound, measured = proof.theorem3_series(grid, "kappa", d=2, eps=1e-2)
+    np.testing.assert_array_equal(axes[0].lines[0].get_xydata(), np.c_[kappa, bound])
+    np.testing.assert_array_equal(axes[0].lines[1].get_ydata(), measured)
+    assert axes[2].xaxis_inverted() and axes[0].get_legend() is not None
+    plt.close(fig)
