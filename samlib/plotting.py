@@ -1897,9 +1897,10 @@ def plot_J_decrease(axes, J_gap, guaranteed, decrease, *, n_steps=80, n_runs=20)
 
 
 def draw_J_panel(fig):
-    """One axes of :func:`draw_J_landscape` with few ticks and an empty title, for
-    an explorer (Chapter 4.3); returns ``(artists, title)`` for
+    """One axes of :func:`draw_J_landscape` with few ticks and an empty title, in a
+    tight layout, for an explorer (Chapter 4.3); returns ``(artists, title)`` for
     :func:`show_J_panel`."""
+    fig.set_layout_engine("tight")
     ax = fig.subplots()
     ax.locator_params(nbins=4)  # few tick labels: the axes are redrawn at most moves
     return draw_J_landscape(ax), ax.set_title("", fontsize=9)

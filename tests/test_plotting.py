@@ -254,3 +254,48 @@ def test_plot_theorem3_scaling_one_panel_per_parameter():
     np.testing.assert_array_equal(axes[0].lines[1].get_ydata(), measured)
     assert axes[2].xaxis_inverted() and axes[0].get_legend() is not None
     plt.close(fig)
+
+
+def test_plot_J_iterates_labels_the_first_iterates(fig_ax):
+    from samlib import Quadratic, run_sam, sign_flip
+    from samlib.plotting import plot_J_iterates
+
+    _, ax = fig_ax
+    lams = np.array([1.0, 0.2])
+    u = sign_flip(run_sam(Quadratic(lams).grad, [0.244, 0.0224], 0.2, 1.0, 25))
+    artists = plot_J_iterates(ax, lams, 0.2, 1.0, u, (-0.3, 0.3), (-0.04, 0.04), n=41)
+    np.testing.assert_allclose(artists["path"].get_xydata(), u)
+    labels = [t for t in ax.texts if t.get_text().startswith("$u_")]
+    assert [t.get_text() for t in labels] == ["$u_0$", "$u_1$"]
+    np.testing.assert_allclose(labels[1].xy, u[1])
+
+
+def test_plot_J_decrease_draws_the_gaps_and_the_decreases_against_the_bound():
+    from samlib.plotting import plot_J_decrease
+
+    fig, axes = plt.subplots(1, 2)
+    gap = np.geomspace(1, 1e-6, 100)[:, None] * np.ones((1, 30))
+    guaranteed, decrease = np.geomspace(1e-6, 1, 50), np.geomspace(2e-6, 2, 50)
+    curves, diagonal = plot_J_decrease(axes, gap, guaranteed, decrease)
+    assert len(curves) == 20 and len(curves[0].get_ydata()) == 81
+    assert axes[0].get_yscale() == "log" and diagonal.get_label() == "equality"
+    points = axes[1].lines[0]
+    np.testing.assert_allclose(points.get_xydata(), np.c_[guaranteed, decrease])
+    plt.close(fig)
+
+
+def test_J_panel_shows_the_landscape_title_and_the_last_value_of_J():
+    from matplotlib.figure import Figure
+
+    from samlib import J, Quadratic, run_sam, sign_flip
+    from samlib.plotting import draw_J_panel, show_J_panel
+
+    fig = Figure()
+    artists = draw_J_panel(fig)
+    lams = np.array([1.0, 0.5])
+    u = sign_flip(run_sam(Quadratic(lams).grad, [0.3, 0.4], 0.2, 1.0, 10))
+    status = show_J_panel(artists, lams, 0.2, 1.0, u, "a title")
+    assert status == f"J(u_10) = {J(u[-1], lams, 0.2, 1.0):.4g}"
+    assert artists[1].get_text() == "a title"
+    np.testing.assert_allclose(artists[0]["path"].get_xydata(), u)
+    assert fig.get_layout_engine().__class__.__name__ == "TightLayoutEngine"
