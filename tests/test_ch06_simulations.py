@@ -96,3 +96,44 @@ def test_sgd_flatness_is_the_runs_mean_sharpness_and_its_shares():
     assert percent["as_flat_pct"] == 100 * as_flat and len(percent) == 6
     with pytest.raises(ValueError):
         sgd_flatness(LOSS, (1.0, 1.0), ETA, SIGMA, 100, sam, 1, seed=0)
+
+
+def test_the_explorer_answers_every_corner_of_its_sliders():
+    """The chapter's explorer (draw and update as the chapter writes them) answers
+    every corner of its sliders with a picture or a message: η at its maximum (≥ 1)
+    is refused, and runs that blow up say so."""
+    import itertools
+
+    from samlib.drift import compare_methods
+    from samlib.plotting import draw_methods, show_methods
+    from samlib.widgets import Control, Explorer
+
+    def draw(fig, view=2.2, methods=("SAM", "GD", "SGD")):
+        return draw_methods(fig, LOSS.value, view, methods)
+
+    def update(artists, w1_0, w2_0, eta, rho, sigma, n_steps=100):
+        if eta >= 1:
+            raise ValueError(
+                f"η = {eta:.3g} ≥ 1: ηλmax ≥ 2 at the minimum, GD diverges"
+            )
+        w0, title = (w1_0, w2_0), f"η = {eta:.3g}, ρ = {rho:.3g}, σ = {sigma:.3g}"
+        runs = compare_methods(LOSS.grad, w0, eta, rho, sigma, n_steps, 0)
+        return show_methods(artists, LOSS, runs, title)
+
+    controls = {
+        "w1_0": Control(1.0, -2.0, 2.0, 0.05, label="start w₁"),
+        "w2_0": Control(1.0, -2.0, 2.0, 0.05, label="start w₂"),
+        "eta": Control(0.2, 0.02, 1.2, 0.01, label="step size η"),
+        "rho": Control(1.0, 0.0, 2.0, 0.05, label="SAM radius ρ"),
+        "sigma": Control(round(SIGMA, 3), 0.0, 2.0, 0.01, label="SGD noise σ"),
+    }
+    explorer = Explorer(draw, update, controls, figsize=(6, 4.6), layout="constrained")
+    assert explorer.ok, explorer.message
+    corners = {name: (c.min, c.max) for name, c in explorer.controls.items()}
+    for values in itertools.product(*corners.values()):
+        message = explorer.update(**dict(zip(corners, values, strict=True)))
+        assert message and (explorer.ok or "η" in message or "|w|" in message), message
+        assert explorer.ok != (values[2] == corners["eta"][1]) or "|w|" in message
+    explorer.update(w1_0=1.0, w2_0=1.0, eta=0.2, rho=1.0, sigma=round(SIGMA, 3))
+    assert explorer.ok
+    plt.close(explorer.fig)
