@@ -14,6 +14,7 @@ bounce ``-2ηρλ1 s/(2 - ηλ1) v1`` across the ravine plus a drift
 * :func:`theorem21_errors`: the prediction against SAM's actual step over a sweep of
   ``(η, ρ)``;
 * :func:`drift_field`: the drift at many minima at once (a valley, a manifold);
+* :func:`reduction_runs`: Section 5's reduction of the zero eigenvalues, run;
 * :func:`compare_methods`: SAM, gradient descent and noisy gradient descent from one
   start, the three methods of Section 6;
 * :func:`sgd_flatness`: how flat many noisy-GD runs end up, against SAM (Figure 5
@@ -45,6 +46,7 @@ __all__ = [
     "compare_methods",
     "drift_field",
     "grad_lambda_max",
+    "reduction_runs",
     "sgd_flatness",
     "step_split",
     "theorem21_errors",
@@ -663,3 +665,40 @@ def sgd_flatness(
         interval = bootstrap_interval(lambda i, h=holds: h[i].mean(axis=1), n_runs)
         shares[name] = (float(holds.mean()), *interval)
     return SharpnessShares(means, shares)
+
+
+def reduction_runs(objective: Objective, wz, u0, eta, rho, n_steps: int):
+    """Section 5's reduction of the zero eigenvalues, run (Chapter 5.7).
+
+    With ``e_1, ..., e_d`` the eigenvectors of ``H = ∇²ℓ(w_z)`` (the ``basis`` of
+    :func:`theorem21_prediction`, eigenvalues decreasing) and ``k = len(u0)``, SAM
+    runs twice: on the quadratic approximation
+    ``ℓq(w) = ℓ(w_z) + ½(w - w_z)ᵀH(w - w_z)`` in ``R^d`` from
+    ``w0 = w_z + Σ_{i≤k} u0_i e_i``, and on the quadratic ``½Σ_{i≤k} λi ui²`` in
+    ``R^k`` from ``u0``. When ``λ_{k+1} = ... = λ_d = 0`` the first run never moves
+    along the flat directions and its coordinates along ``e_1, ..., e_k`` are the
+    second run.
+
+    Returns
+    -------
+    full : ndarray, shape (n_steps + 1, d)
+    reduced : ndarray, shape (n_steps + 1, k)
+
+    Examples
+    --------
+    >>> from samlib.objectives import manifold_loss
+    >>> z = np.array([0.0, 0.0, 1.0, 0.5])
+    >>> full, reduced = reduction_runs(manifold_loss(), z, [0.3, -0.2], 0.1, 0.1, 50)
+    >>> full.shape, reduced.shape, bool(np.all(full[:, 2:] == z[2:]))
+    ((51, 4), (51, 2), True)
+    """
+    objective = as_objective(objective)
+    p = theorem21_prediction(objective, wz, eta, rho)
+    wz, u0 = as_point(wz, "wz"), as_point(u0, "u0")
+    if u0.size > wz.size:
+        raise ValueError(f"u0 has {u0.size} coordinates, more than d = {wz.size}")
+    H, lams = objective.hess(wz), p.lams[: u0.size]
+    w0 = wz + p.basis[:, : u0.size] @ u0
+    full = run_sam(lambda w: (w - wz) @ H, w0, eta, rho, n_steps)
+    reduced = run_sam(lambda u: lams * u, u0, eta, rho, n_steps)
+    return full, reduced

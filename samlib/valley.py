@@ -11,7 +11,8 @@ Hessian is ``(y, x)ᵀ(y, x)``, with eigenvalues ``x² + y²`` (across the valle
 * Measuring and predicting the drift: :func:`valley_runs` (SAM and GD with the
   sharpness each one sees), :func:`midpoints` (which average out SAM's bounce),
   :func:`measured_valley_speed`, :func:`speed_checkpoints`,
-  :func:`predicted_valley_speed` and :func:`drift_flow` (the drift alone).
+  :func:`predicted_valley_speed` and :func:`drift_flow` (the drift alone; from a
+  step of a SAM run, :func:`drift_flow_after`).
 * Theorem 21's remainder: :func:`leading_remainder`, its part of order ``η²ρ²``
   (the losses whose third derivative is constant, which Chapter 5 uses to probe it,
   are :func:`samlib.objectives.cubic_objective`), :func:`third_derivative_bound`,
@@ -34,6 +35,7 @@ from samlib.steps import run_gd, run_sam
 
 __all__ = [
     "drift_flow",
+    "drift_flow_after",
     "leading_remainder",
     "measured_valley_speed",
     "midpoints",
@@ -357,6 +359,42 @@ def drift_flow(
         x = float(_foot(z)[0])
         xs[k + 1] = x
     return stride * np.arange(n_updates + 1), xs
+
+
+def drift_flow_after(feet, start: int, eta, rho, *, stride: int = 1):
+    """Theorem 21's drift alone (:func:`drift_flow`) from where SAM's midpoints are
+    at step ``start``, to the end of the run (Chapter 5.5).
+
+    Parameters
+    ----------
+    feet : array_like, shape (T, 2)
+        The feet on the valley (:func:`valley_foot`) of SAM's :func:`midpoints`.
+    start : int
+        The step from which the drift runs alone, from ``feet[start]``.
+    eta, rho : float
+    stride : int
+        SAM steps per update of :func:`drift_flow`.
+
+    Returns
+    -------
+    t : ndarray of int
+        Steps of the run, from ``start`` to at most ``T - 1``.
+    sharpness : ndarray
+        The valley's sharpness ``x² + 1/x²`` at the flow's points.
+
+    Examples
+    --------
+    >>> feet = np.array([valley_point(x) for x in np.linspace(3.0, 2.9, 21)])
+    >>> t, sharpness = drift_flow_after(feet, 10, 0.1, 0.1, stride=5)
+    >>> t.tolist(), bool(sharpness[0] == valley_sharpness(feet[10, 0]))
+    ([10, 15, 20], True)
+    """
+    feet = as_points(feet, name="feet", d=2)
+    start = as_count(start, "start")
+    if not start < len(feet):
+        raise ValueError(f"start = {start} is beyond the {len(feet)} feet")
+    t, x = drift_flow(feet[start, 0], eta, rho, len(feet) - 1 - start, stride=stride)
+    return t + start, valley_sharpness(x)
 
 
 def leading_remainder(objective: Objective, wz, eta, rho):

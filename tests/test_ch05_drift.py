@@ -11,6 +11,7 @@ from _helpers import central_difference, cubic_example
 from samlib import (
     grad_lambda_max,
     run_gd,
+    run_sam,
     sam_step,
     theorem21_prediction,
     top_eigenpair,
@@ -228,6 +229,38 @@ def test_step_split_is_one_sam_step_from_w_t_and_the_prediction(x):
     np.testing.assert_allclose(actual, p.basis.T @ step, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(predicted, p.basis.T @ p.step, rtol=1e-12, atol=1e-15)
     assert size == np.linalg.norm(p.drift)
+
+
+def test_drift_flow_after_starts_at_the_foot_and_runs_to_the_end_of_the_run():
+    feet = np.array([valley.valley_point(x) for x in np.linspace(3.0, 2.5, 101)])
+    t, sharpness = valley.drift_flow_after(feet, 20, 0.1, 0.1, stride=5)
+    t_alone, x_alone = valley.drift_flow(feet[20, 0], 0.1, 0.1, 80, stride=5)
+    np.testing.assert_array_equal(t, t_alone + 20)
+    np.testing.assert_allclose(sharpness, x_alone**2 + 1 / x_alone**2, rtol=1e-15)
+    assert t[-1] == 100
+    with pytest.raises(ValueError, match="beyond"):
+        valley.drift_flow_after(feet, 101, 0.1, 0.1)
+
+
+def test_reduction_runs_are_sam_on_the_quadratic_approximation_and_its_reduction():
+    """Against ℓq built from a finite-difference Hessian and the eigenbasis of
+    numpy's eigh: the full run, and the reduced one on the nonzero eigenvalues."""
+    from samlib.drift import reduction_runs
+
+    loss, z, u0 = manifold_loss(), np.array([0.0, 0.0, 1.0, 0.5]), np.array([0.3, -0.2])
+    full, reduced = reduction_runs(loss, z, u0, 0.1, 0.1, 200)
+    H = central_difference(loss.grad, z)
+    lams, vectors = np.linalg.eigh((H + H.T) / 2)
+    lams, vectors = lams[::-1], vectors[:, ::-1]
+    signs = np.sign(np.sum(vectors[:, :2] * (full[0] - z)[:, None], axis=0) / u0)
+    w0 = z + vectors[:, :2] @ (u0 * signs)
+    np.testing.assert_allclose(full[0], w0, atol=1e-8)
+    expected = run_sam(lambda w: (w - z) @ H, w0, 0.1, 0.1, 200)
+    np.testing.assert_allclose(full, expected, atol=1e-6)
+    expected = run_sam(lambda u: lams[:2] * u, u0, 0.1, 0.1, 200)
+    np.testing.assert_allclose(reduced, expected, atol=1e-6)
+    with pytest.raises(ValueError, match="more than"):
+        reduction_runs(loss, z, np.ones(5), 0.1, 0.1, 10)
 
 
 # --------------------------------------------------------- Section 5.8's explorer
