@@ -46,6 +46,7 @@ __all__ = [
     "delta_t",
     "entry_time",
     "gamma1_sphere_direction",
+    "gaussian_start_radius",
     "lemma6_descent_time",
     "lemma6_log_ratio_bound",
     "lemma7_Delta",
@@ -320,6 +321,33 @@ def ball_start_constants(d, R, delta) -> BallStart:
     )
     a = delta / (2 * c_d)
     return BallStart(R=R, A=math.exp(log_A), q=(a * R) ** 2, delta=delta)
+
+
+def gaussian_start_radius(p, d) -> float:
+    """The radius ``R`` with ``Pr[‖w0‖ > R] = p`` for a Gaussian start
+    ``w0 ~ N(0, I_d)``: ``R²`` is the ``1 - p`` quantile of the ``χ²_d``
+    distribution (Chapter 4.5's exercise on a Gaussian start, with ``p = δ/2``).
+
+    Parameters
+    ----------
+    p : float
+        Tail probability, ``0 < p < 1``.
+    d : int
+        Dimension, ``d ≥ 1``.
+
+    Examples
+    --------
+    >>> R = gaussian_start_radius(0.005, 2)  # χ²_2 tail e^{-R²/2}
+    >>> bool(np.isclose(np.exp(-R**2 / 2), 0.005))
+    True
+    """
+    from scipy.stats import chi2
+
+    p = as_scalar(p, "p", positive=True)
+    d = as_count(d, "d", minimum=1)
+    if not p < 1:
+        raise ValueError(f"p is a probability: need 0 < p < 1, got p = {p}")
+    return float(np.sqrt(chi2.isf(p, df=d)))
 
 
 def sample_ball(n, d, radius, seed):

@@ -367,6 +367,18 @@ def test_theorem3_kappa_exponents_against_log_ratios_and_fits():
     assert np.isclose(k.slope_bound, np.polyfit(np.log([2, 4, 8]), np.log(bound), 1)[0])
 
 
+@pytest.mark.parametrize("p", [0.005, 0.1, 0.5])
+def test_gaussian_start_radius_is_the_chi2_tail_in_closed_form(p):
+    """For d = 4 (the chapter's exercise) the χ²₄ tail is e^{-x/2}(1 + x/2); for d = 2
+    it is e^{-x/2}; for d = 1, Pr[|N(0, 1)| > R] = erfc(R/√2)."""
+    R4, R2, R1 = (proof.gaussian_start_radius(p, d) for d in (4, 2, 1))
+    assert np.isclose(np.exp(-(R4**2) / 2) * (1 + R4**2 / 2), p)
+    assert np.isclose(R2, np.sqrt(-2 * np.log(p)))
+    assert np.isclose(math.erfc(R1 / math.sqrt(2)), p)
+    with pytest.raises(ValueError):
+        proof.gaussian_start_radius(1.0, 4)
+
+
 # ----------------------------------------------------- Theorem 3 => Theorem 1 => 2
 
 
