@@ -32,6 +32,7 @@ from samlib.quadratic import quadratic_constants, require_assumptions
 
 __all__ = [
     "LEMMA7_CHAIN",
+    "LEMMA11_HEADER",
     "BallRuns",
     "BallStart",
     "CycleSettling",
@@ -62,6 +63,7 @@ __all__ = [
     "lemma11_count_bound",
     "lemma11_count_bound_J",
     "lemma11_high_steps",
+    "lemma11_row",
     "lemma11_step_decrease",
     "lemma13_bound",
     "lemma14_T1",
@@ -1503,6 +1505,31 @@ def lemma11_chain(lams, eta, rho, eps) -> Lemma11Chain:
         final=float(3 * beta1 / (eta * eps**2 * lams[0] * betad)),
         printed_via_J=float(_J_range(c) / printed_decrease),
     )
+
+
+#: Column titles of :func:`lemma11_row`.
+LEMMA11_HEADER = (
+    "ε",
+    "measured (max over starts)",
+    "via $J$",
+    "middle",
+    "final",
+    "printed middle",
+)
+
+
+def lemma11_row(eps, count, chain: Lemma11Chain) -> list:
+    """A row of Chapter 4.3's table of Lemma 11 (columns :data:`LEMMA11_HEADER`):
+    ε, the measured count, and the chain's bounds (``via_J``, ``middle``, ``final``
+    and the paper's ``printed_via_J``) in whole steps with thousands separators.
+
+    Examples
+    --------
+    >>> lemma11_row(0.5, 3, Lemma11Chain(0.1, 1234.4, 5678.9, 12345.0, 99.0))
+    [0.5, 3, '1,234', '5,679', '12,345', '99']
+    """
+    bounds = (chain.via_J, chain.middle, chain.final, chain.printed_via_J)
+    return [eps, count, *(f"{x:,.0f}" for x in bounds)]
 
 
 @dataclass(frozen=True)

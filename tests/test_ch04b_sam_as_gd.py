@@ -272,6 +272,14 @@ def test_the_explorer_says_why_it_cannot_draw_and_starts_at_figure_2s_w0():
     )
 
 
+def test_lemma11_row_is_the_chain_in_whole_steps_under_its_header():
+    chain = proof.lemma11_chain(LAMS, ETA, RHO, 0.25)
+    row = proof.lemma11_row(0.25, 7, chain)
+    assert len(row) == len(proof.LEMMA11_HEADER) and row[:2] == [0.25, 7]
+    bounds = [chain.via_J, chain.middle, chain.final, chain.printed_via_J]
+    assert [float(x.replace(",", "")) for x in row[2:]] == [round(b) for b in bounds]
+
+
 # ------------------------------------------------------------------- the drawing
 
 
