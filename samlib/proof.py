@@ -33,6 +33,7 @@ from samlib.quadratic import quadratic_constants, require_assumptions
 __all__ = [
     "LEMMA7_CHAIN",
     "LEMMA11_HEADER",
+    "THEOREM1_GAP_HEADER",
     "BallRuns",
     "BallStart",
     "CycleSettling",
@@ -80,6 +81,7 @@ __all__ = [
     "lemma18_eps_max",
     "lemma19_eps_max",
     "lemma19_steps",
+    "lemmas17_19_bounds",
     "lemmas17_19_settling",
     "offaxis_ratio",
     "runs_from",
@@ -92,9 +94,11 @@ __all__ = [
     "shell_density",
     "singular_density",
     "singular_mass_above",
+    "theorem1_degree_needed",
     "theorem1_eps_max",
     "theorem1_factor",
     "theorem1_gap",
+    "theorem1_gap_rows",
     "theorem3_grid",
     "theorem3_kappa_exponents",
     "theorem3_series",
@@ -1697,6 +1701,16 @@ def lemmas17_19_settling(V, lams, eta, rho, eps) -> CycleSettling:
     )
 
 
+def lemmas17_19_bounds(runs: BallRuns, lams, eta, rho, eps):
+    """Lemmas 17 and 19's step counts for the runs of :func:`ball_runs`, counted
+    from each run's entry step: ``T0 + lemma17_steps(...)`` and
+    ``T0 + lemma19_steps(...)`` (Chapter 4.4's table, against
+    :func:`lemmas17_19_settling`)."""
+    b17 = runs.T0 + lemma17_steps(lams, eta, rho, eps, runs.ratio0)
+    b19 = runs.T0 + lemma19_steps(lams, eta, rho, eps, runs.ratio0)
+    return b17, b19
+
+
 def cycle_settling_time(path, lams, eta, rho, eps):
     """Measured counterpart of Theorem 3: the first t after which, for good,
     ``‖w_t ∓ ce1‖ ≤ ε`` and ``‖w_{t+1} ± ce1‖ ≤ ε`` (opposite sides).
@@ -2132,3 +2146,31 @@ def theorem1_gap(lams, etas, rho, R, q, A, delta) -> Theorem1Gap:
     ours = np.array([theorem1_factor(lams, e) for e in etas])
     printed = np.array([theorem1_factor(lams, e, printed=True) for e in etas])
     return Theorem1Gap(eps, ell, bound, bound / (ours * ell**3), bound / printed)
+
+
+#: Column titles of :func:`theorem1_gap_rows`.
+THEOREM1_GAP_HEADER = ("η", "bound / printed factor", "degree needed")
+
+
+def theorem1_degree_needed(gap: Theorem1Gap) -> np.ndarray:
+    """The degree a polynomial ``p`` needs, between successive step sizes, for
+    Theorem 3's bound over the printed factor to stay below ``p(log(1/ε))``:
+    ``Δ log(printed_ratio) / Δ log(ℓ)`` (Chapter 4.5; it grows without bound).
+
+    Examples
+    --------
+    >>> ell, ratio = np.array([1.0, 2.0, 4.0]), np.array([1.0, 8.0, 64.0])
+    >>> gap = Theorem1Gap(ell, ell, ell, ell, ratio)  # ε, bound, ratio unused
+    >>> np.round(theorem1_degree_needed(gap), 12).tolist()
+    [3.0, 3.0]
+    """
+    return np.diff(np.log(gap.printed_ratio)) / np.diff(np.log(gap.ell))
+
+
+def theorem1_gap_rows(etas, gap: Theorem1Gap) -> list:
+    """Rows of Chapter 4.5's table (columns :data:`THEOREM1_GAP_HEADER`): each step
+    size from the second on, the bound over the printed factor there, and
+    :func:`theorem1_degree_needed` since the previous step size."""
+    degree = theorem1_degree_needed(gap)
+    rows = zip(np.ravel(etas)[1:], gap.printed_ratio[1:], degree, strict=True)
+    return [[f"{e:.0e}", f"{r:.2e}", f"{g:.1f}"] for e, r, g in rows]

@@ -379,6 +379,27 @@ def test_gaussian_start_radius_is_the_chi2_tail_in_closed_form(p):
         proof.gaussian_start_radius(1.0, 4)
 
 
+def test_lemmas17_19_bounds_count_from_each_runs_entry(runs):
+    b17, b19 = proof.lemmas17_19_bounds(runs, LAMS, ETA, RHO, 0.01)
+    for k in (0, 7, 399):
+        ratio0 = runs.ratio0[k]
+        assert b17[k] == runs.T0[k] + proof.lemma17_steps(LAMS, ETA, RHO, 0.01, ratio0)
+        assert b19[k] == runs.T0[k] + proof.lemma19_steps(LAMS, ETA, RHO, 0.01, ratio0)
+
+
+def test_theorem1_degree_needed_and_the_table_rows():
+    etas = 10.0 ** -np.arange(4, 11, 2)
+    A2 = proof.ball_start_constants(2, 3.0, 0.01).A
+    gap = proof.theorem1_gap([1.0, 0.5], etas, 1.0, 3.0, 1e-3, A2, 0.01)
+    degree = proof.theorem1_degree_needed(gap)
+    for k in range(len(etas) - 1):  # the ratio grows like ℓ^degree between etas
+        growth = gap.printed_ratio[k + 1] / gap.printed_ratio[k]
+        assert np.isclose(growth, (gap.ell[k + 1] / gap.ell[k]) ** degree[k])
+    rows = proof.theorem1_gap_rows(etas, gap)
+    assert len(rows) == len(etas) - 1 == len(rows[0]) == len(proof.THEOREM1_GAP_HEADER)
+    assert rows[0] == ["1e-06", f"{gap.printed_ratio[1]:.2e}", f"{degree[0]:.1f}"]
+
+
 # ----------------------------------------------------- Theorem 3 => Theorem 1 => 2
 
 
