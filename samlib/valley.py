@@ -10,7 +10,8 @@ Hessian is ``(y, x)ᵀ(y, x)``, with eigenvalues ``x² + y²`` (across the valle
   :func:`valley_sharpness`.
 * Measuring and predicting the drift: :func:`valley_runs` (SAM and GD with the
   sharpness each one sees), :func:`midpoints` (which average out SAM's bounce),
-  :func:`measured_valley_speed`, :func:`speed_checkpoints`,
+  :func:`measured_valley_speed`, :func:`speed_checkpoints` (for several radii at
+  once, :func:`speed_study`),
   :func:`predicted_valley_speed` and :func:`drift_flow` (the drift alone; from a
   step of a SAM run, :func:`drift_flow_after`).
 * Theorem 21's remainder: :func:`leading_remainder`, its part of order ``η²ρ²``
@@ -41,6 +42,7 @@ __all__ = [
     "midpoints",
     "predicted_valley_speed",
     "speed_checkpoints",
+    "speed_study",
     "third_derivative_bound",
     "valley_arclength",
     "valley_error_curves",
@@ -616,3 +618,28 @@ def speed_checkpoints(path, eta, rho, levels, *, window: int = 10):
         raise ValueError(f"the run never gets below the sharpness levels {missed}")
     idx = np.argmax(below, axis=0)
     return sharpness[idx], measured[idx], predicted_valley_speed(x[idx], eta, rho)
+
+
+def speed_study(w0, eta, rhos, n_steps: int, levels, *, window: int = 10) -> dict:
+    """SAM on ``½(xy - 1)²`` from ``w0`` for each radius of ``rhos`` (one batched
+    run of ``n_steps`` steps), measured and predicted at :func:`speed_checkpoints`
+    (Chapter 5.6).
+
+    Returns
+    -------
+    dict of float to (ndarray, ndarray, ndarray)
+        For each ρ, :func:`speed_checkpoints`' sharpness, measured speed and
+        Theorem 21's speed at the ``levels``.
+
+    Examples
+    --------
+    >>> speeds = speed_study([3.0, 0.5], 0.1, [0.1, 0.2], 1500, [6.0, 3.0])
+    >>> sorted(speeds), len(speeds[0.1][0])
+    ([0.1, 0.2], 2)
+    """
+    rhos = np.atleast_1d(as_param(rhos, "rhos", positive=True))
+    paths = run_sam(product_loss().grad, w0, eta, rhos, n_steps)
+    return {
+        float(rho): speed_checkpoints(paths[:, k], eta, rho, levels, window=window)
+        for k, rho in enumerate(rhos)
+    }

@@ -263,6 +263,18 @@ def test_reduction_runs_are_sam_on_the_quadratic_approximation_and_its_reduction
         reduction_runs(loss, z, np.ones(5), 0.1, 0.1, 10)
 
 
+def test_speed_study_is_speed_checkpoints_of_each_radius_run():
+    from samlib import run_sam
+
+    speeds = valley.speed_study([3.0, 0.5], 0.1, [0.1, 0.2], 1500, [6.0, 3.0])
+    assert list(speeds) == [0.1, 0.2]
+    for rho, result in speeds.items():
+        path = run_sam(LOSS.grad, [3.0, 0.5], 0.1, rho, 1500)
+        expected = valley.speed_checkpoints(path, 0.1, rho, [6.0, 3.0])
+        for got, want in zip(result, expected, strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
 # --------------------------------------------------------- Section 5.8's explorer
 
 
