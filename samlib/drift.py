@@ -13,7 +13,8 @@ bounce ``-2ηρλ1 s/(2 - ηλ1) v1`` across the ravine plus a drift
   eigenbasis;
 * :func:`theorem21_errors`: the prediction against SAM's actual step over a sweep of
   ``(η, ρ)``;
-* :func:`drift_field`: the drift at many minima at once (a valley, a manifold);
+* :func:`drift_field`: the drift at many minima at once (a valley, a manifold), and
+  :func:`drift_gap`, the steps of SAM's midpoints against it;
 * :func:`reduction_runs`: Section 5's reduction of the zero eigenvalues, run;
 * :func:`compare_methods`: SAM, gradient descent and noisy gradient descent from one
   start, the three methods of Section 6;
@@ -45,6 +46,7 @@ __all__ = [
     "Theorem21Prediction",
     "compare_methods",
     "drift_field",
+    "drift_gap",
     "grad_lambda_max",
     "reduction_runs",
     "sgd_flatness",
@@ -526,6 +528,41 @@ def drift_field(objective: Objective, points, eta, rho) -> np.ndarray:
     if np.ndim(eta) or np.ndim(rho):
         raise ValueError("drift_field takes one eta and one rho (scalars)")
     return _drift_field(objective, points, eta, rho)
+
+
+def drift_gap(objective: Objective, mids, feet, eta, rho) -> np.ndarray:
+    """How far the steps of SAM's midpoints are from Theorem 21's drift (Chapter
+    5.7): ``‖(m_{t+1} - m_t) - drift(z_t)‖ / ‖drift(z_t)‖`` for each step, with
+    ``z_t = feet[t]`` the minimum nearest ``m_t`` (:func:`drift_field`).
+
+    Parameters
+    ----------
+    objective : Objective
+    mids : array_like, shape (T, d)
+        Midpoints of consecutive SAM iterates (:func:`samlib.valley.midpoints`).
+    feet : array_like, shape (T, d)
+        A minimum next to each midpoint; the last one is not used.
+    eta, rho : float
+
+    Returns
+    -------
+    ndarray, shape (T - 1,)
+
+    Examples
+    --------
+    >>> from samlib.objectives import manifold_loss
+    >>> mids = np.array([[0.0, 0.0, 1.0, 0.5], [0.0, 0.0, 0.99, 0.5]])
+    >>> drift_gap(manifold_loss(), mids, mids, 0.1, 0.1).shape
+    (1,)
+    """
+    mids = as_points(mids, name="mids")
+    feet = as_points(feet, name="feet", d=mids.shape[-1])
+    if feet.shape != mids.shape or len(mids) < 2:
+        raise ValueError("drift_gap needs as many feet as midpoints, and two of each")
+    predicted = drift_field(objective, feet[:-1], eta, rho)
+    measured = np.diff(mids, axis=0)
+    gap = np.linalg.norm(measured - predicted, axis=-1)
+    return gap / np.linalg.norm(predicted, axis=-1)
 
 
 def compare_methods(grad, w0, eta, rho, sigma, n_steps: int, seed, *, limit=1e3):

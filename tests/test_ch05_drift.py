@@ -275,6 +275,23 @@ def test_speed_study_is_speed_checkpoints_of_each_radius_run():
             np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
+def test_drift_gap_compares_the_midpoints_steps_with_the_drift_field():
+    from samlib.drift import drift_gap
+    from samlib.valley import midpoints
+
+    loss, w0 = manifold_loss(), np.array([0.2, 0.1, 1.0, 0.5])  # next to (0, 0, v)
+    mids = midpoints(run_sam(loss.grad, w0, 0.1, 0.1, 400))[100:]
+    feet = mids * [0, 0, 1, 1]
+    gap = drift_gap(loss, mids, feet, 0.1, 0.1)
+    for t in (0, 150, 298):
+        step, drift = mids[t + 1] - mids[t], drift_field(loss, feet[t], 0.1, 0.1)
+        expected = np.linalg.norm(step - drift) / np.linalg.norm(drift)
+        assert np.isclose(gap[t], expected, rtol=1e-12)
+    assert gap.shape == (len(mids) - 1,)
+    with pytest.raises(ValueError, match="as many feet"):
+        drift_gap(loss, mids, feet[:-1], 0.1, 0.1)
+
+
 # --------------------------------------------------------- Section 5.8's explorer
 
 
