@@ -1106,13 +1106,20 @@ def plot_rho_threshold(ax, rhos, final_w2, threshold, *, marked=None):
     return drawn
 
 
-def draw_methods(fig, value, view=2.2, methods=("SAM", "GD", "SGD")):
-    """Contours of ``value`` over ``[-view, view]²`` and empty paths of ``methods``
-    (SGD in sky blue), for :func:`show_methods` (Chapter 6's explorer).
+def draw_methods(fig, view=2.2, methods=("SAM", "GD", "SGD"), *, value=None):
+    """Contours of ``value`` (default the loss of Section 6,
+    :func:`samlib.objectives.paper_objective`) over ``[-view, view]²`` and empty
+    paths of ``methods`` (SGD in sky blue), in a constrained layout, for
+    :func:`show_methods` (Chapter 6's explorer).
 
     The fourteen contour levels scale with ``view²``, so that a closer view shows as
     many. Returns the artists of :func:`plot_paths`.
     """
+    if value is None:
+        from samlib.objectives import paper_objective
+
+        value = paper_objective().value
+    fig.set_layout_engine("constrained")
     paths, lim = dict.fromkeys(methods, np.ones((1, 2))), (-view, view)
     levels = np.geomspace(1e-3, 4, 14) * (view / 2.2) ** 2
     options = {"levels": levels, "colors": {"SGD": PALETTE["sky"]}}
@@ -1777,21 +1784,26 @@ def plot_bound_against_measured(ax, xs, bound, measured, *, xlabel):
     ax.set_xlabel(xlabel)
 
 
-def plot_alignment(ax, delta, mu, *, length, start=None):
+def plot_alignment(ax, delta, lams, eta, *, length, start=None):
     """:func:`draw_alignment` with one curve per column of ``delta``, filled by
-    :func:`show_alignment` (from each run's step ``start``, if given, against the
-    steps after it), and a legend. Returns the artists."""
+    :func:`show_alignment` with Lemma 14's rate μ for ``lams`` and ``eta``
+    (:func:`samlib.proof.lemma14_mu`), from each run's step ``start`` if given
+    (against the steps after it), and a legend. Returns the artists."""
+    from samlib.proof import lemma14_mu
+
     delta = np.asarray(delta)
     xlabel = "step $t$" if start is None else r"steps after $T_0$, $t - T_0$"
     curves = draw_alignment(ax, delta.shape[1], length, xlabel=xlabel)
-    show_alignment(curves, delta, mu, start=start)
+    show_alignment(curves, delta, lemma14_mu(lams, eta), start=start)
     ax.legend()
     return curves
 
 
-def draw_alignment_panel(fig, n_lines, length):
-    """One axes of :func:`draw_alignment` with an empty title, for an explorer
-    (Chapter 4.4); returns ``(curves, title)`` for :func:`show_alignment_panel`."""
+def draw_alignment_panel(fig, n_lines=12, length=300):
+    """One axes of :func:`draw_alignment` (by default Chapter 4.4's explorer: 12 runs
+    of 300 steps) with an empty title, in a tight layout, for an explorer; returns
+    ``(curves, title)`` for :func:`show_alignment_panel`."""
+    fig.set_layout_engine("tight")
     ax = fig.subplots()
     curves = draw_alignment(ax, n_lines, length, xlabel="step $t$")
     return curves, ax.set_title("", fontsize=9)

@@ -507,7 +507,7 @@ def test_the_explorer_says_why_it_cannot_draw_lambda3_above_lambda2():
         "lam3": Control(0.5, 0.05, 0.95, 0.05, label="λ₃"),
         "eta": Control(0.2, 0.02, 0.49, 0.01, label="η"),
     }
-    draw = lambda fig: plotting.draw_alignment_panel(fig, 12, 300)  # noqa: E731
+    draw = plotting.draw_alignment_panel  # 12 runs of 300 steps
     explorer = Explorer(draw, update, controls, figsize=(5, 3.5), dpi=80)
     assert explorer.ok and explorer.message.startswith("μ = ")
     assert "Cannot draw" in explorer.update(lam3=0.9)  # λ3 > λ2

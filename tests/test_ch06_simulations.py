@@ -108,9 +108,6 @@ def test_the_explorer_answers_every_corner_of_its_sliders():
     from samlib.plotting import draw_methods, show_methods
     from samlib.widgets import Control, Explorer
 
-    def draw(fig, view=2.2, methods=("SAM", "GD", "SGD")):
-        return draw_methods(fig, LOSS.value, view, methods)
-
     def update(artists, w1_0, w2_0, eta, rho, sigma, n_steps=100):
         if eta >= 1:
             raise ValueError(
@@ -127,7 +124,7 @@ def test_the_explorer_answers_every_corner_of_its_sliders():
         "rho": Control(1.0, 0.0, 2.0, 0.05, label="SAM radius ρ"),
         "sigma": Control(round(SIGMA, 3), 0.0, 2.0, 0.01, label="SGD noise σ"),
     }
-    explorer = Explorer(draw, update, controls, figsize=(6, 4.6), layout="constrained")
+    explorer = Explorer(draw_methods, update, controls, figsize=(6, 4.6))
     assert explorer.ok, explorer.message
     corners = {name: (c.min, c.max) for name, c in explorer.controls.items()}
     for values in itertools.product(*corners.values()):

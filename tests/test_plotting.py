@@ -135,7 +135,8 @@ def test_draw_methods_and_show_methods_move_the_paths_and_report_the_ends():
 
     loss = paper_objective()
     fig = Figure()
-    artists = draw_methods(fig, loss.value, view=1.1, methods=("SAM", "SGD"))
+    artists = draw_methods(fig, view=1.1, methods=("SAM", "SGD"), value=loss.value)
+    assert fig.get_layout_engine().__class__.__name__ == "ConstrainedLayoutEngine"
     assert set(artists[0]) == {"SAM", "SGD"} and fig.axes[0].get_xlim() == (-1.1, 1.1)
     assert artists[0]["SGD"][0].get_color() == PALETTE["sky"]
     levels = fig.axes[0].collections[0].levels  # as many, closer, in a closer view
@@ -149,6 +150,13 @@ def test_draw_methods_and_show_methods_move_the_paths_and_report_the_ends():
             f"{name} loss {loss.value(w[-1]):.3f} sharpness {loss.sharpness(w[-1]):.3f}"
         )
         assert end in status
+    default, explicit = Figure(), Figure()  # the default loss is Section 6's
+    draw_methods(default)
+    draw_methods(explicit, value=loss.value)
+    levels = [f.axes[0].collections[0].allsegs for f in (default, explicit)]
+    for segments_a, segments_b in zip(*levels, strict=True):
+        for a, b in zip(segments_a, segments_b, strict=True):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_show_valley_runs_moves_the_runs_and_reports_their_sharpness():
@@ -208,8 +216,10 @@ def test_plot_alignment_draws_each_run_from_its_entry_and_a_legend(fig_ax):
 
     _, ax = fig_ax
     delta = np.linspace(1, 1e-3, 40).reshape(20, 2)
-    curves = plot_alignment(ax, delta, 0.1, length=5, start=[0, 3])
+    curves = plot_alignment(ax, delta, [1.0, 0.5], 0.2, length=5, start=[0, 3])
     np.testing.assert_array_equal(curves["lines"][1].get_ydata(), delta[3:9, 1])
+    guide = 0.5 * 1.1 ** (-2.0 * np.arange(6))  # μ = min(ηλd, λ1²/λ2² - 1) = 0.1
+    np.testing.assert_allclose(curves["guide"].get_ydata(), guide)
     assert ax.get_legend() is not None and "T_0" in ax.get_xlabel()
 
 
