@@ -802,16 +802,26 @@ def show_valley_runs(artists, runs, eta, rho, lam0) -> str:
 
 
 def show_drift_flow(
-    fig, t, sharpness, n_steps, *, view=((0.2, 3.4), (0.15, 1.75)), sharp_top=10.0
+    fig,
+    t,
+    sharpness,
+    n_steps,
+    *,
+    zoom_path=None,
+    zoom=((1.9, 2.1), (0.44, 0.56)),
+    view=((0.2, 3.4), (0.15, 1.75)),
+    sharp_top=10.0,
 ):
     """Add the sharpness along Theorem 21's drift alone (dashed, "drift") to a figure
     of :func:`plot_valley_runs`, and close in: the paths' panel to ``view`` (legend
-    lower left), the sharpness panel to ``n_steps`` steps and ``[0, sharp_top]``.
+    lower left), the sharpness panel to ``n_steps`` steps and ``[0, sharp_top]``;
+    with ``zoom_path``, an inset of it over ``zoom = (xlim, ylim)``
+    (:func:`plot_valley_zoom`).
 
     Returns
     -------
-    Line2D
-        The drift's sharpness.
+    Line2D, Axes or None
+        The drift's sharpness and the inset.
     """
     ax_path, ax_sharp = fig.axes[:2]
     ax_path.set(xlim=view[0], ylim=view[1])
@@ -819,7 +829,8 @@ def show_drift_flow(
     ax_sharp.set(xlim=(0, n_steps), ylim=(0, sharp_top))
     (line,) = ax_sharp.plot(t, sharpness, "--", c=PALETTE["theory"], label="drift")
     ax_sharp.legend(loc="center right")
-    return line
+    inset = None if zoom_path is None else plot_valley_zoom(ax_path, zoom_path, *zoom)
+    return line, inset
 
 
 def plot_error_panels(fig, errors, *, slope=0.3, dotted=("cubic loss",)):
@@ -1918,12 +1929,16 @@ def draw_J_panel(fig):
     return draw_J_landscape(ax), ax.set_title("", fontsize=9)
 
 
-def show_J_panel(artists, lams, eta, rho, u_path, title="") -> str:
-    """:func:`show_J_landscape` on :func:`draw_J_panel`'s artists with ``title``;
-    returns the status line ``J(u_T)`` at the last iterate."""
+def show_J_panel(artists, lams, eta, rho, u_path, note="") -> str:
+    """:func:`show_J_landscape` on :func:`draw_J_panel`'s artists, titled with
+    ``η``, ``ρ``, the eigenvalues after ``λ1`` and ``note``; returns the status line
+    ``J(u_T)`` at the last iterate."""
     from samlib.potential import J
 
     landscape, text = artists
     show_J_landscape(landscape, lams, eta, rho, u_path)
-    text.set_text(title)
+    subscripts = "₂₃₄₅₆₇₈₉"
+    title = [f"η = {eta:.2f}", f"ρ = {rho:.2f}"]
+    title += [f"λ{k} = {lam:.2f}" for k, lam in zip(subscripts, lams[1:], strict=False)]
+    text.set_text(", ".join([*title, note] if note else title))
     return f"J(u_{len(u_path) - 1}) = {J(np.asarray(u_path)[-1], lams, eta, rho):.4g}"

@@ -185,9 +185,12 @@ def test_show_drift_flow_adds_the_drift_and_closes_in():
     fig = plt.figure()
     plot_valley_runs(fig)
     t, sharpness = np.arange(0, 500, 5), np.linspace(9.0, 2.0, 100)
-    line = show_drift_flow(fig, t, sharpness, 500)
+    path = np.c_[np.linspace(1.9, 2.1, 5), 1 / np.linspace(1.9, 2.1, 5)]
+    line, inset = show_drift_flow(fig, t, sharpness, 500, zoom_path=path)
+    np.testing.assert_array_equal(inset.lines[-1].get_xydata(), path)
+    assert inset.get_xlim() == (1.9, 2.1) and inset.get_ylim() == (0.44, 0.56)
     np.testing.assert_array_equal(line.get_xydata(), np.c_[t, sharpness])
-    ax_path, ax_sharp = fig.axes
+    ax_path, ax_sharp = fig.axes[:2]
     assert line.get_label() == "drift" and line.get_linestyle() == "--"
     assert ax_path.get_xlim() == (0.2, 3.4) and ax_path.get_ylim() == (0.15, 1.75)
     assert ax_sharp.get_xlim() == (0, 500) and ax_sharp.get_ylim() == (0, 10)
@@ -304,8 +307,10 @@ def test_J_panel_shows_the_landscape_title_and_the_last_value_of_J():
     artists = draw_J_panel(fig)
     lams = np.array([1.0, 0.5])
     u = sign_flip(run_sam(Quadratic(lams).grad, [0.3, 0.4], 0.2, 1.0, 10))
-    status = show_J_panel(artists, lams, 0.2, 1.0, u, "a title")
+    status = show_J_panel(artists, lams, 0.2, 1.0, u, "a note")
     assert status == f"J(u_10) = {J(u[-1], lams, 0.2, 1.0):.4g}"
-    assert artists[1].get_text() == "a title"
+    assert artists[1].get_text() == "η = 0.20, ρ = 1.00, λ₂ = 0.50, a note"
+    show_J_panel(artists, lams, 0.25, 1.0, u)  # without a note
+    assert artists[1].get_text() == "η = 0.25, ρ = 1.00, λ₂ = 0.50"
     np.testing.assert_allclose(artists[0]["path"].get_xydata(), u)
     assert fig.get_layout_engine().__class__.__name__ == "TightLayoutEngine"
