@@ -9,11 +9,17 @@ bounce ``-2ηρλ1 s/(2 - ηλ1) v1`` across the ravine plus a drift
   point, with the hypotheses under which the theorem's proof gives that bound
   (:meth:`Theorem21Prediction.violated_hypotheses`; Chapter 5 shows that the
   statement printed in the paper needs them);
+* :func:`step_split`: one actual SAM step against the predicted one, in the
+  eigenbasis;
 * :func:`theorem21_errors`: the prediction against SAM's actual step over a sweep of
   ``(η, ρ)``;
-* :func:`drift_field`: the drift at many minima at once (a valley, a manifold);
+* :func:`drift_field`: the drift at many minima at once (a valley, a manifold), and
+  :func:`drift_gap`, the steps of SAM's midpoints against it;
+* :func:`reduction_runs`: Section 5's reduction of the zero eigenvalues, run;
 * :func:`compare_methods`: SAM, gradient descent and noisy gradient descent from one
-  start, the three methods of Section 6.
+  start, the three methods of Section 6;
+* :func:`sgd_flatness`: how flat many noisy-GD runs end up, against SAM (Figure 5
+  repeated).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from samlib._validation import (
+    as_count,
     as_param,
     as_point,
     as_points,
@@ -34,11 +41,16 @@ from samlib.objectives import Objective, as_objective
 from samlib.steps import run_gd, run_noisy_gd, run_sam, sam_ascent_point
 
 __all__ = [
+    "SharpnessShares",
     "Theorem21Errors",
     "Theorem21Prediction",
     "compare_methods",
     "drift_field",
+    "drift_gap",
     "grad_lambda_max",
+    "reduction_runs",
+    "sgd_flatness",
+    "step_split",
     "theorem21_errors",
     "theorem21_prediction",
     "top_eigenpair",
@@ -403,6 +415,33 @@ def _actual_step(objective, w, eta, rho):
     return -eta * grad(sam_ascent_point.unchecked(w, grad, rho))
 
 
+def step_split(objective: Objective, wz, eta, rho):
+    """SAM's actual step from Theorem 21's point ``w_t`` and the predicted step,
+    both along the eigenbasis ``(v1, ..., vd)`` of ``∇²ℓ(w_z)`` (Chapter 5, one step
+    checked).
+
+    The prediction is :func:`theorem21_prediction` at ``w_z`` (with ``s = 1``); the
+    actual step is one SAM step (eq. 2) from its ``w_t``.
+
+    Returns
+    -------
+    steps : ndarray, shape (2, d)
+        The actual step and the predicted one (bounce plus drift), in the eigenbasis.
+    drift_norm : float
+        ``‖drift‖``, the scale against which the two are compared.
+
+    Examples
+    --------
+    >>> from samlib.objectives import product_loss
+    >>> (actual, predicted), size = step_split(product_loss(), [2.0, 0.5], 0.05, 0.05)
+    >>> bool(np.linalg.norm(actual - predicted) < 0.02 * size)
+    True
+    """
+    p = theorem21_prediction(objective, wz, eta, rho)
+    actual = _actual_step(as_objective(objective), p.w_t, p.eta, p.rho)
+    return p.in_eigenbasis([actual, p.step]), float(np.linalg.norm(p.drift))
+
+
 def theorem21_errors(objective: Objective, wz, eta, rho, *, B=None) -> Theorem21Errors:
     """SAM's actual step from ``w_t = w_z ± β1/λ1 v1`` against Theorem 21's prediction.
 
@@ -491,6 +530,41 @@ def drift_field(objective: Objective, points, eta, rho) -> np.ndarray:
     return _drift_field(objective, points, eta, rho)
 
 
+def drift_gap(objective: Objective, mids, feet, eta, rho) -> np.ndarray:
+    """How far the steps of SAM's midpoints are from Theorem 21's drift (Chapter
+    5.7): ``‖(m_{t+1} - m_t) - drift(z_t)‖ / ‖drift(z_t)‖`` for each step, with
+    ``z_t = feet[t]`` the minimum nearest ``m_t`` (:func:`drift_field`).
+
+    Parameters
+    ----------
+    objective : Objective
+    mids : array_like, shape (T, d)
+        Midpoints of consecutive SAM iterates (:func:`samlib.valley.midpoints`).
+    feet : array_like, shape (T, d)
+        A minimum next to each midpoint; the last one is not used.
+    eta, rho : float
+
+    Returns
+    -------
+    ndarray, shape (T - 1,)
+
+    Examples
+    --------
+    >>> from samlib.objectives import manifold_loss
+    >>> mids = np.array([[0.0, 0.0, 1.0, 0.5], [0.0, 0.0, 0.99, 0.5]])
+    >>> drift_gap(manifold_loss(), mids, mids, 0.1, 0.1).shape
+    (1,)
+    """
+    mids = as_points(mids, name="mids")
+    feet = as_points(feet, name="feet", d=mids.shape[-1])
+    if feet.shape != mids.shape or len(mids) < 2:
+        raise ValueError("drift_gap needs as many feet as midpoints, and two of each")
+    predicted = drift_field(objective, feet[:-1], eta, rho)
+    measured = np.diff(mids, axis=0)
+    gap = np.linalg.norm(measured - predicted, axis=-1)
+    return gap / np.linalg.norm(predicted, axis=-1)
+
+
 def compare_methods(grad, w0, eta, rho, sigma, n_steps: int, seed, *, limit=1e3):
     """SAM, gradient descent and noisy gradient descent from one start (Section 6).
 
@@ -543,3 +617,125 @@ def compare_methods(grad, w0, eta, rho, sigma, n_steps: int, seed, *, limit=1e3)
                 "are too large"
             )
     return paths
+
+
+@dataclass(frozen=True)
+class SharpnessShares:
+    """How flat many noisy-GD runs end up against a reference sharpness
+    (:func:`sgd_flatness`).
+
+    Attributes
+    ----------
+    means : ndarray, shape (n_runs,)
+        Each run's mean sharpness after the burn-in.
+    shares : dict of str to (float, float, float)
+        For ``"as_flat"`` (the mean within ``top - reference`` of the reference) and
+        ``"flatter"`` (the mean below the reference): the share of the runs and its
+        95 % percentile-bootstrap interval.
+    """
+
+    means: np.ndarray
+    shares: dict
+
+    def percentages(self) -> dict:
+        """``{"as_flat_pct": ..., "as_flat_low": ..., ...}``: the shares in percent."""
+        keys = ("pct", "low", "high")
+        return {
+            f"{name}_{key}": float(100 * value)
+            for name, share in self.shares.items()
+            for key, value in zip(keys, share, strict=True)
+        }
+
+
+def sgd_flatness(
+    objective,
+    w0,
+    eta,
+    sigma,
+    n_steps: int,
+    reference,
+    n_runs: int,
+    *,
+    seed,
+    burn_in: int = 20,
+    top: float = 2.0,
+) -> SharpnessShares:
+    """Mean sharpness of ``n_runs`` independent noisy-GD runs against a reference
+    (Section 6, Figure 5 repeated).
+
+    The runs of :func:`samlib.run_noisy_gd` from ``w0`` (one noise stream each,
+    batched) are summarised by their mean ``λmax(∇²ℓ(w_t))`` over steps ``burn_in``
+    to ``n_steps``, and compared with ``reference`` (SAM's sharpness): a run is *as
+    flat* when its mean is within ``top - reference`` of it (closer to SAM than SAM
+    is to the minimum, of sharpness ``top``), *flatter* when below it. The shares of
+    the runs come with 95 % bootstrap intervals
+    (:func:`samlib.generalisation.bootstrap_interval`, seed 0).
+
+    Returns
+    -------
+    SharpnessShares
+
+    Examples
+    --------
+    >>> from samlib.objectives import paper_objective
+    >>> study = sgd_flatness(paper_objective(), [1.0, 1.0], 0.2, 0.5, 60, 1.97, 20,
+    ...                      seed=0)
+    >>> study.means.shape, sorted(study.shares)
+    ((20,), ['as_flat', 'flatter'])
+    """
+    from samlib.generalisation import bootstrap_interval
+
+    objective = as_objective(objective)
+    n_runs = as_count(n_runs, "n_runs", minimum=2)
+    burn_in = as_count(burn_in, "burn_in")
+    reference, top = as_param(reference, "reference"), as_param(top, "top")
+    w0 = as_point(w0, "w0")
+    w0 = np.broadcast_to(w0, (n_runs, w0.size))
+    runs = run_noisy_gd(objective.grad, w0, eta, sigma, n_steps, seed)
+    means = objective.sharpness(runs[burn_in:]).mean(axis=0)
+    verdicts = {
+        "as_flat": np.abs(means - reference) < top - reference,
+        "flatter": means < reference,
+    }
+    shares = {}
+    for name, holds in verdicts.items():
+        interval = bootstrap_interval(lambda i, h=holds: h[i].mean(axis=1), n_runs)
+        shares[name] = (float(holds.mean()), *interval)
+    return SharpnessShares(means, shares)
+
+
+def reduction_runs(objective: Objective, wz, u0, eta, rho, n_steps: int):
+    """Section 5's reduction of the zero eigenvalues, run (Chapter 5.7).
+
+    With ``e_1, ..., e_d`` the eigenvectors of ``H = ∇²ℓ(w_z)`` (the ``basis`` of
+    :func:`theorem21_prediction`, eigenvalues decreasing) and ``k = len(u0)``, SAM
+    runs twice: on the quadratic approximation
+    ``ℓq(w) = ℓ(w_z) + ½(w - w_z)ᵀH(w - w_z)`` in ``R^d`` from
+    ``w0 = w_z + Σ_{i≤k} u0_i e_i``, and on the quadratic ``½Σ_{i≤k} λi ui²`` in
+    ``R^k`` from ``u0``. When ``λ_{k+1} = ... = λ_d = 0`` the first run never moves
+    along the flat directions and its coordinates along ``e_1, ..., e_k`` are the
+    second run.
+
+    Returns
+    -------
+    full : ndarray, shape (n_steps + 1, d)
+    reduced : ndarray, shape (n_steps + 1, k)
+
+    Examples
+    --------
+    >>> from samlib.objectives import manifold_loss
+    >>> z = np.array([0.0, 0.0, 1.0, 0.5])
+    >>> full, reduced = reduction_runs(manifold_loss(), z, [0.3, -0.2], 0.1, 0.1, 50)
+    >>> full.shape, reduced.shape, bool(np.all(full[:, 2:] == z[2:]))
+    ((51, 4), (51, 2), True)
+    """
+    objective = as_objective(objective)
+    p = theorem21_prediction(objective, wz, eta, rho)
+    wz, u0 = as_point(wz, "wz"), as_point(u0, "u0")
+    if u0.size > wz.size:
+        raise ValueError(f"u0 has {u0.size} coordinates, more than d = {wz.size}")
+    H, lams = objective.hess(wz), p.lams[: u0.size]
+    w0 = wz + p.basis[:, : u0.size] @ u0
+    full = run_sam(lambda w: (w - wz) @ H, w0, eta, rho, n_steps)
+    reduced = run_sam(lambda u: lams * u, u0, eta, rho, n_steps)
+    return full, reduced

@@ -15,9 +15,12 @@ __all__ = [
     "STUDY_COLOURS",
     "contour_grid",
     "draw_J_landscape",
+    "draw_J_panel",
     "draw_alignment",
+    "draw_alignment_panel",
     "draw_edge_of_stability",
     "draw_gradient_levels",
+    "draw_methods",
     "draw_saddle_escape",
     "draw_sam_on_quadratic",
     "draw_sam_vs_gd",
@@ -29,13 +32,17 @@ __all__ = [
     "fixed_legend",
     "move_paths",
     "move_valley_runs",
+    "plot_J_decrease",
+    "plot_J_iterates",
     "plot_J_landscape",
     "plot_against_diagonal",
+    "plot_alignment",
     "plot_ascent",
     "plot_bound_against_measured",
     "plot_closest_approach",
     "plot_contours",
     "plot_entry_times",
+    "plot_error_panels",
     "plot_final_amplitudes",
     "plot_lemma5_constants",
     "plot_lemma5_levels",
@@ -43,6 +50,7 @@ __all__ = [
     "plot_local_lemma10",
     "plot_logistic_runs",
     "plot_loss_and_sharpness",
+    "plot_loss_sharpness_grid",
     "plot_momentum_drift",
     "plot_momentum_orbits",
     "plot_network_training",
@@ -53,6 +61,7 @@ __all__ = [
     "plot_product_valley",
     "plot_recovery",
     "plot_relative_errors",
+    "plot_rho_threshold",
     "plot_saddle_escapes",
     "plot_sam_anatomy",
     "plot_sam_anatomy_panels",
@@ -65,6 +74,7 @@ __all__ = [
     "plot_study_curves_by_noise",
     "plot_study_flatness",
     "plot_study_flatness_grid",
+    "plot_theorem3_scaling",
     "plot_two_phases",
     "plot_valley",
     "plot_valley_runs",
@@ -73,10 +83,15 @@ __all__ = [
     "quadratic_level_curves",
     "sam_anatomy_legend",
     "show_J_landscape",
+    "show_J_panel",
     "show_alignment",
+    "show_alignment_panel",
+    "show_drift_flow",
     "show_edge_of_stability",
+    "show_gd_sam_runs",
     "show_gradient_levels",
     "show_log_det",
+    "show_methods",
     "show_saddle_escape",
     "show_sam_on_quadratic",
     "show_sam_vs_gd",
@@ -893,6 +908,80 @@ def move_valley_runs(artists, runs, note: str = "") -> None:
     text.set_text(note)
 
 
+def show_gd_sam_runs(artists, runs, eta, rho, lam0) -> str:
+    """Show :func:`samlib.valley.valley_runs`' ``runs`` on :func:`plot_valley_runs`
+    with the note ``η, ρ``, and return the status line of Chapter 5's explorer: each
+    method's final sharpness, and a warning when ``ηλ1 > 1`` for the sharpness
+    ``lam0`` at the start, outside the range of Theorem 21's proof."""
+    move_valley_runs(artists, runs, f"η = {eta:.3g}, ρ = {rho:.3g}")
+    n_steps = len(runs["GD"][0]) - 1
+    ends = [f"{name}'s sharpness {runs[name][1][-1]:.3f}" for name in ("SAM", "GD")]
+    status = f"After {n_steps} steps: {', '.join(ends)} (flattest minimum: 2)."
+    return status + " Outside Theorem 21's proof: ηλ₁ > 1." * bool(eta * lam0 > 1)
+
+
+def show_drift_flow(
+    fig,
+    t,
+    sharpness,
+    n_steps,
+    *,
+    zoom_path=None,
+    zoom=((1.9, 2.1), (0.44, 0.56)),
+    view=((0.2, 3.4), (0.15, 1.75)),
+    sharp_top=10.0,
+):
+    """Add the sharpness along Theorem 21's drift alone (dashed, "drift") to a figure
+    of :func:`plot_valley_runs`, and close in: the paths' panel to ``view`` (legend
+    lower left), the sharpness panel to ``n_steps`` steps and ``[0, sharp_top]``;
+    with ``zoom_path``, an inset of it over ``zoom = (xlim, ylim)``
+    (:func:`plot_valley_zoom`).
+
+    Returns
+    -------
+    Line2D, Axes or None
+        The drift's sharpness and the inset.
+    """
+    ax_path, ax_sharp = fig.axes[:2]
+    ax_path.set(xlim=view[0], ylim=view[1])
+    ax_path.get_legend().set_loc("lower left")
+    ax_sharp.set(xlim=(0, n_steps), ylim=(0, sharp_top))
+    (line,) = ax_sharp.plot(t, sharpness, "--", c=PALETTE["theory"], label="drift")
+    ax_sharp.legend(loc="center right")
+    inset = None if zoom_path is None else plot_valley_zoom(ax_path, zoom_path, *zoom)
+    return line, inset
+
+
+def plot_error_panels(fig, errors, *, slope=0.3, dotted=("cubic loss",)):
+    """Theorem 21's relative errors, one panel per schedule of ``(η, ρ)`` sharing
+    the y axis, and one legend under them (Chapter 5).
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        An empty figure.
+    errors : dict of str to dict
+        ``{schedule: curves}``, each ``curves`` drawn by :func:`plot_relative_errors`
+        and titled by its schedule.
+    slope, dotted
+        As for :func:`plot_relative_errors`.
+
+    Returns
+    -------
+    ndarray of Axes
+    """
+    axes = fig.subplots(1, len(errors), sharey=True, squeeze=False)[0]
+    for ax, (schedule, curves) in zip(axes, errors.items(), strict=True):
+        plot_relative_errors(ax, curves, slope=slope, dotted=dotted)
+        ax.set(xlabel=r"$\rho$", title=schedule)
+    axes[0].set_ylabel(
+        r"$\|\mathrm{actual} - \mathrm{predicted}\| / \|\mathrm{drift}\|$"
+    )
+    handles = axes[0].get_legend_handles_labels()
+    fig.legend(*handles, loc="outside lower center", ncol=5)
+    return axes
+
+
 def plot_relative_errors(ax, curves, *, slope=None, dotted=()):
     """Theorem 21's relative error against ρ on log-log axes (Chapter 5).
 
@@ -1094,6 +1183,89 @@ def plot_loss_and_sharpness(axes, objective, paths, title=""):
     top.legend()
     bottom.set(xlabel="step $t$")
     return drawn
+
+
+def plot_loss_sharpness_grid(fig, objective, panels, *, ylims=(None, None), top=2.0):
+    """The loss (top row) and the sharpness (bottom row) along the paths of several
+    settings, one column each (Chapter 6), with the minimum's sharpness ``top``
+    dashed in the bottom row.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        An empty figure; the panels share x by column and y by row.
+    objective : samlib.Objective
+    panels : dict of str to dict
+        ``{column title: {name: (T, d) path}}``, each column drawn by
+        :func:`plot_loss_and_sharpness`.
+    ylims : (pair, pair)
+        The limits of the loss axes and of the sharpness axes (None: automatic).
+    top : float
+        The sharpness at the minimum.
+
+    Returns
+    -------
+    ndarray of Axes, shape (2, len(panels))
+    """
+    axes = fig.subplots(2, len(panels), sharex="col", sharey="row", squeeze=False)
+    for column, (title, paths) in zip(axes.T, panels.items(), strict=True):
+        plot_loss_and_sharpness(column, objective, paths, title)
+        column[1].axhline(top, color=PALETTE["neutral"], ls="--", lw=0.8)
+    axes[0, 0].set(ylabel=r"loss $\ell(w_t)$", ylim=ylims[0])
+    axes[1, 0].set(ylabel=r"sharpness $\lambda_{\max}$", ylim=ylims[1])
+    return axes
+
+
+def plot_rho_threshold(ax, rhos, final_w2, threshold, *, marked=None):
+    """SAM's final ``|w_2|`` against the radius ρ, with the threshold ``ρ = 1 − η``
+    dashed (Chapter 6); ``marked = (ρ, |w_2|)`` circles one run (the paper's ρ = 1).
+
+    Returns
+    -------
+    list of Line2D
+        The curve, the threshold and, if drawn, the marked run.
+    """
+    color, final_w2 = PALETTE["sam"], np.abs(final_w2)
+    drawn = ax.plot(rhos, final_w2, "o-", ms=3, c=color, label="SAM")
+    label = "ρ = 1 − η"
+    drawn.append(ax.axvline(threshold, c=PALETTE["accent"], ls="--", lw=1, label=label))
+    if marked is not None:
+        drawn += ax.plot(*marked, "o", ms=8, mfc="none", label="the paper's ρ = 1")
+    ax.set(xlabel="radius ρ", ylabel="final $|w_2|$")
+    ax.legend()
+    return drawn
+
+
+def draw_methods(fig, view=2.2, methods=("SAM", "GD", "SGD"), *, value=None):
+    """Contours of ``value`` (default the loss of Section 6,
+    :func:`samlib.objectives.paper_objective`) over ``[-view, view]²`` and empty
+    paths of ``methods`` (SGD in sky blue), in a constrained layout, for
+    :func:`show_methods` (Chapter 6's explorer).
+
+    The fourteen contour levels scale with ``view²``, so that a closer view shows as
+    many. Returns the artists of :func:`plot_paths`.
+    """
+    if value is None:
+        from samlib.objectives import paper_objective
+
+        value = paper_objective().value
+    fig.set_layout_engine("constrained")
+    paths, lim = dict.fromkeys(methods, np.ones((1, 2))), (-view, view)
+    levels = np.geomspace(1e-3, 4, 14) * (view / 2.2) ** 2
+    options = {"levels": levels, "colors": {"SGD": PALETTE["sky"]}}
+    return plot_paths(fig.subplots(), value, paths, lim, lim, **options)
+
+
+def show_methods(artists, objective, runs, title="") -> str:
+    """Move :func:`draw_methods`' artists to ``runs`` (``{name: path}``), set the
+    title, and return each method's final loss and sharpness as a status line."""
+    move_paths(artists, runs)
+    artists[1].axes.set_title(title)
+    ends = {name: np.asarray(path)[-1] for name, path in runs.items()}
+    return "; ".join(
+        f"{name} loss {objective.value(w):.3f} sharpness {objective.sharpness(w):.3f}"
+        for name, w in ends.items()
+    )
 
 
 # Chapter 4 (Lemmas 5–7, the early phase of the proof on quadratics): each function
@@ -2125,6 +2297,75 @@ def plot_bound_against_measured(ax, xs, bound, measured, *, xlabel):
     ax.set_xlabel(xlabel)
 
 
+def plot_alignment(ax, delta, lams, eta, *, length, start=None):
+    """:func:`draw_alignment` with one curve per column of ``delta``, filled by
+    :func:`show_alignment` with Lemma 14's rate μ for ``lams`` and ``eta``
+    (:func:`samlib.proof.lemma14_mu`), from each run's step ``start`` if given
+    (against the steps after it), and a legend. Returns the artists."""
+    from samlib.proof import lemma14_mu
+
+    delta = np.asarray(delta)
+    xlabel = "step $t$" if start is None else r"steps after $T_0$, $t - T_0$"
+    curves = draw_alignment(ax, delta.shape[1], length, xlabel=xlabel)
+    show_alignment(curves, delta, lemma14_mu(lams, eta), start=start)
+    ax.legend()
+    return curves
+
+
+def draw_alignment_panel(fig, n_lines=12, length=300):
+    """One axes of :func:`draw_alignment` (by default Chapter 4.4's explorer: 12 runs
+    of 300 steps) with an empty title, in a tight layout, for an explorer; returns
+    ``(curves, title)`` for :func:`show_alignment_panel`."""
+    fig.set_layout_engine("tight")
+    ax = fig.subplots()
+    curves = draw_alignment(ax, n_lines, length, xlabel="step $t$")
+    return curves, ax.set_title("", fontsize=9)
+
+
+def show_alignment_panel(artists, delta, lams, eta) -> str:
+    """Show ``delta`` (``(T, n)``, one run a column) on :func:`draw_alignment_panel`'s
+    artists with Lemma 14's rate ``μ`` for ``lams`` and ``eta``
+    (:func:`samlib.proof.lemma14_mu`, which raises ``ValueError`` outside its
+    assumptions), the title naming the settings and which term sets μ; returns the
+    status line ``μ; δ_T ≤ max``."""
+    from samlib.proof import lemma14_mu
+
+    curves, title = artists
+    lams = np.asarray(lams, dtype=float)
+    mu = lemma14_mu(lams, eta)
+    show_alignment(curves, delta, mu)
+    which = (
+        r"$\eta\lambda_d$" if mu == eta * lams[-1] else r"$\lambda_1^2/\lambda_2^2-1$"
+    )
+    settings = [rf"$\lambda_{i}={lam:.3g}$" for i, lam in enumerate(lams[1:], 2)]
+    settings = ", ".join([*settings, rf"$\eta={eta:.2f}$"])
+    title.set_text(rf"{settings}, $\mu={mu:.3f}$ = {which}")
+    delta = np.asarray(delta)
+    return f"μ = {mu:.4g}; δ_{len(delta) - 1} ≤ {delta[-1].max():.2g}"
+
+
+def plot_theorem3_scaling(fig, grid, **fixed):
+    """Theorem 3's bound against the measured steps along κ, d and ε (one panel
+    each, :func:`plot_bound_against_measured`), the other two at ``fixed``
+    (:func:`samlib.proof.theorem3_series`); ε decreases to the right.
+
+    Returns
+    -------
+    ndarray of Axes
+    """
+    from samlib.proof import theorem3_series
+
+    axes = fig.subplots(1, 3, sharey=True)
+    labels = [r"$\kappa = \lambda_1/\lambda_d$", "$d$", r"$\varepsilon$"]
+    for ax, key, label in zip(axes, ["kappa", "d", "eps"], labels, strict=True):
+        series = theorem3_series(grid, key, **fixed)
+        plot_bound_against_measured(ax, *series, xlabel=label)
+    axes[0].set_ylabel("steps")
+    axes[2].invert_xaxis()
+    axes[0].legend()
+    return axes
+
+
 def _null_locator():
     from matplotlib.ticker import NullLocator
 
@@ -2143,3 +2384,63 @@ def plot_J_landscape(ax, lams, eta, rho, u_path, xlim, ylim, n=401, contours=15)
     ax.contour(*grid, levels=contours, colors="white", linewidths=0.4, alpha=0.5)
     ax.figure.colorbar(artists["image"], ax=ax, label="$J(u)$")
     return artists
+
+
+def plot_J_iterates(ax, lams, eta, rho, u_path, xlim, ylim, *, labels=2, **options):
+    """:func:`plot_J_landscape` with the first ``labels`` iterates labelled ``u_0``,
+    ``u_1``, ... in white (Figure 2 of the paper). ``options`` go to
+    :func:`plot_J_landscape`; returns its artists."""
+    artists = plot_J_landscape(ax, lams, eta, rho, u_path, xlim, ylim, **options)
+    offsets = [(6, 4), (6, -10)]
+    for t in range(labels):
+        offset = offsets[t % 2]
+        ax.annotate(
+            f"$u_{t}$", u_path[t], offset, textcoords="offset points", color="white"
+        )
+    return artists
+
+
+def plot_J_decrease(axes, J_gap, guaranteed, decrease, *, n_steps=80, n_runs=20):
+    """Lemma 10 on a pair of axes: ``J(u_t) + β1/2`` over the first ``n_steps``
+    steps of the first ``n_runs`` runs (left, log scale), and each step's decrease of
+    J against the guaranteed one with the diagonal (right).
+
+    Returns
+    -------
+    list of Line2D, Line2D
+        The curves of the left panel and the diagonal of the right one.
+    """
+    left, right = axes
+    curves = left.semilogy(
+        J_gap[: n_steps + 1, :n_runs], color=PALETTE["sam"], alpha=0.5, linewidth=1
+    )
+    left.set(xlabel="step $t$", ylabel=r"$J(u_t) + \beta_1/2$")
+    diagonal = plot_against_diagonal(right, guaranteed, decrease, label="equality")
+    right.set(xlabel="Lemma 10's guaranteed decrease", ylabel=r"$J(u_t) - J(u_{t+1})$")
+    right.legend()
+    return curves, diagonal
+
+
+def draw_J_panel(fig):
+    """One axes of :func:`draw_J_landscape` with few ticks and an empty title, in a
+    tight layout, for an explorer (Chapter 4.3); returns ``(artists, title)`` for
+    :func:`show_J_panel`."""
+    fig.set_layout_engine("tight")
+    ax = fig.subplots()
+    ax.locator_params(nbins=4)  # few tick labels: the axes are redrawn at most moves
+    return draw_J_landscape(ax), ax.set_title("", fontsize=9)
+
+
+def show_J_panel(artists, lams, eta, rho, u_path, note="") -> str:
+    """:func:`show_J_landscape` on :func:`draw_J_panel`'s artists, titled with
+    ``η``, ``ρ``, the eigenvalues after ``λ1`` and ``note``; returns the status line
+    ``J(u_T)`` at the last iterate."""
+    from samlib.potential import J
+
+    landscape, text = artists
+    show_J_landscape(landscape, lams, eta, rho, u_path)
+    subscripts = "₂₃₄₅₆₇₈₉"
+    title = [f"η = {eta:.2f}", f"ρ = {rho:.2f}"]
+    title += [f"λ{k} = {lam:.2f}" for k, lam in zip(subscripts, lams[1:], strict=False)]
+    text.set_text(", ".join([*title, note] if note else title))
+    return f"J(u_{len(u_path) - 1}) = {J(np.asarray(u_path)[-1], lams, eta, rho):.4g}"

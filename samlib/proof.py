@@ -37,9 +37,12 @@ from samlib.quadratic import (
 
 __all__ = [
     "LEMMA7_CHAIN",
+    "LEMMA11_HEADER",
+    "THEOREM1_GAP_HEADER",
     "BallRuns",
     "BallStart",
     "CycleSettling",
+    "KappaExponents",
     "Lemma6Runs",
     "Lemma7Pushforward",
     "Lemma11Chain",
@@ -55,6 +58,7 @@ __all__ = [
     "entry_time",
     "gamma1_sphere_direction",
     "gamma1_sphere_runs",
+    "gaussian_start_radius",
     "lemma6_descent_time",
     "lemma6_log_ratio_bound",
     "lemma6_runs",
@@ -74,6 +78,7 @@ __all__ = [
     "lemma11_count_bound",
     "lemma11_count_bound_J",
     "lemma11_high_steps",
+    "lemma11_row",
     "lemma11_step_decrease",
     "lemma13_bound",
     "lemma14_T1",
@@ -90,6 +95,7 @@ __all__ = [
     "lemma18_eps_max",
     "lemma19_eps_max",
     "lemma19_steps",
+    "lemmas17_19_bounds",
     "lemmas17_19_settling",
     "offaxis_ratio",
     "runs_from",
@@ -105,10 +111,13 @@ __all__ = [
     "singular_density",
     "singular_mass_above",
     "squared_multipliers",
+    "theorem1_degree_needed",
     "theorem1_eps_max",
     "theorem1_factor",
     "theorem1_gap",
+    "theorem1_gap_rows",
     "theorem3_grid",
+    "theorem3_kappa_exponents",
     "theorem3_series",
     "theorem3_steps",
     "theorem3_terms",
@@ -430,6 +439,33 @@ def ball_start_constants(d, R, delta) -> BallStart:
     )
     a = delta / (2 * c_d)
     return BallStart(R=R, A=math.exp(log_A), q=(a * R) ** 2, delta=delta)
+
+
+def gaussian_start_radius(p, d) -> float:
+    """The radius ``R`` with ``Pr[‖w0‖ > R] = p`` for a Gaussian start
+    ``w0 ~ N(0, I_d)``: ``R²`` is the ``1 - p`` quantile of the ``χ²_d``
+    distribution (Chapter 4.5's exercise on a Gaussian start, with ``p = δ/2``).
+
+    Parameters
+    ----------
+    p : float
+        Tail probability, ``0 < p < 1``.
+    d : int
+        Dimension, ``d ≥ 1``.
+
+    Examples
+    --------
+    >>> R = gaussian_start_radius(0.005, 2)  # χ²_2 tail e^{-R²/2}
+    >>> bool(np.isclose(np.exp(-R**2 / 2), 0.005))
+    True
+    """
+    from scipy.stats import chi2
+
+    p = as_scalar(p, "p", positive=True)
+    d = as_count(d, "d", minimum=1)
+    if not p < 1:
+        raise ValueError(f"p is a probability: need 0 < p < 1, got p = {p}")
+    return float(np.sqrt(chi2.isf(p, df=d)))
 
 
 def sample_ball(n, d, radius, seed):
@@ -1954,6 +1990,31 @@ def lemma11_chain(lams, eta, rho, eps) -> Lemma11Chain:
     )
 
 
+#: Column titles of :func:`lemma11_row`.
+LEMMA11_HEADER = (
+    "ε",
+    "measured (max over starts)",
+    "via $J$",
+    "middle",
+    "final",
+    "printed middle",
+)
+
+
+def lemma11_row(eps, count, chain: Lemma11Chain) -> list:
+    """A row of Chapter 4.3's table of Lemma 11 (columns :data:`LEMMA11_HEADER`):
+    ε, the measured count, and the chain's bounds (``via_J``, ``middle``, ``final``
+    and the paper's ``printed_via_J``) in whole steps with thousands separators.
+
+    Examples
+    --------
+    >>> lemma11_row(0.5, 3, Lemma11Chain(0.1, 1234.4, 5678.9, 12345.0, 99.0))
+    [0.5, 3, '1,234', '5,679', '12,345', '99']
+    """
+    bounds = (chain.via_J, chain.middle, chain.final, chain.printed_via_J)
+    return [eps, count, *(f"{x:,.0f}" for x in bounds)]
+
+
 @dataclass(frozen=True)
 class Lemma14Steps:
     """Each step ``t → t+1`` of trajectories, classified as in Lemma 14.
@@ -2117,6 +2178,16 @@ def lemmas17_19_settling(V, lams, eta, rho, eps) -> CycleSettling:
         lemma17=np.asarray(settling_time(np.where(ok17, 0.0, 1.0), 0.5)),
         lemma19=np.asarray(settling_time(np.where(ok19, 0.0, 1.0), 0.5)),
     )
+
+
+def lemmas17_19_bounds(runs: BallRuns, lams, eta, rho, eps):
+    """Lemmas 17 and 19's step counts for the runs of :func:`ball_runs`, counted
+    from each run's entry step: ``T0 + lemma17_steps(...)`` and
+    ``T0 + lemma19_steps(...)`` (Chapter 4.4's table, against
+    :func:`lemmas17_19_settling`)."""
+    b17 = runs.T0 + lemma17_steps(lams, eta, rho, eps, runs.ratio0)
+    b19 = runs.T0 + lemma19_steps(lams, eta, rho, eps, runs.ratio0)
+    return b17, b19
 
 
 def cycle_settling_time(path, lams, eta, rho, eps):
@@ -2403,6 +2474,57 @@ def theorem3_series(grid, key, **fixed):
     )
 
 
+@dataclass(frozen=True)
+class KappaExponents:
+    """How Theorem 3's bound and the measured steps grow with ``κ = λ1/λd``
+    (:func:`theorem3_kappa_exponents`).
+
+    Attributes
+    ----------
+    alignment : ndarray
+        The alignment term's exponent between successive κ,
+        ``Δ log(term) / Δ log κ``.
+    last_doubling : float
+        The bound's exponent between the last two κ (``log2`` of its ratio when κ
+        doubles).
+    slope_bound, slope_measured : float
+        Least-squares slopes of ``log(bound)`` and ``log(measured)`` against
+        ``log κ``.
+    """
+
+    alignment: np.ndarray
+    last_doubling: float
+    slope_bound: float
+    slope_measured: float
+
+
+def theorem3_kappa_exponents(grid, **fixed) -> KappaExponents:
+    """Exponents of growth in κ of the measurements of :func:`theorem3_grid` that
+    match ``fixed`` on ``d`` and ``eps`` (Chapter 4.5: the bound's exponent tends to
+    the 7 of its alignment term, the measured one stays small).
+
+    Examples
+    --------
+    >>> grid = theorem3_grid([2, 4], [2], [1e-2], 0.2, 1.0, 2.0, 0.01, 20, 400, 0)
+    >>> k = theorem3_kappa_exponents(grid, d=2, eps=1e-2)
+    >>> bool(np.allclose(k.alignment, 7))
+    True
+    """
+    kappa, bound, measured = theorem3_series(grid, "kappa", **fixed)
+    fixed = {k: v for k, v in fixed.items() if k != "kappa"}
+    picked = [m for m in grid if all(getattr(m, k) == v for k, v in fixed.items())]
+    log_kappa = np.log(kappa)
+    alignment = np.log([m.terms["alignment"] for m in picked])
+    return KappaExponents(
+        alignment=np.diff(alignment) / np.diff(log_kappa),
+        last_doubling=float(
+            np.diff(np.log(bound[-2:]))[0] / np.diff(log_kappa[-2:])[0]
+        ),
+        slope_bound=float(np.polyfit(log_kappa, np.log(bound), 1)[0]),
+        slope_measured=float(np.polyfit(log_kappa, np.log(measured), 1)[0]),
+    )
+
+
 def theorem3_grid(kappas, dims, accuracies, eta, rho, R, delta, n, n_steps, seed):
     """Theorem 3's bound against measured steps over a grid of settings.
 
@@ -2503,3 +2625,31 @@ def theorem1_gap(lams, etas, rho, R, q, A, delta) -> Theorem1Gap:
     ours = np.array([theorem1_factor(lams, e) for e in etas])
     printed = np.array([theorem1_factor(lams, e, printed=True) for e in etas])
     return Theorem1Gap(eps, ell, bound, bound / (ours * ell**3), bound / printed)
+
+
+#: Column titles of :func:`theorem1_gap_rows`.
+THEOREM1_GAP_HEADER = ("η", "bound / printed factor", "degree needed")
+
+
+def theorem1_degree_needed(gap: Theorem1Gap) -> np.ndarray:
+    """The degree a polynomial ``p`` needs, between successive step sizes, for
+    Theorem 3's bound over the printed factor to stay below ``p(log(1/ε))``:
+    ``Δ log(printed_ratio) / Δ log(ℓ)`` (Chapter 4.5; it grows without bound).
+
+    Examples
+    --------
+    >>> ell, ratio = np.array([1.0, 2.0, 4.0]), np.array([1.0, 8.0, 64.0])
+    >>> gap = Theorem1Gap(ell, ell, ell, ell, ratio)  # ε, bound, ratio unused
+    >>> np.round(theorem1_degree_needed(gap), 12).tolist()
+    [3.0, 3.0]
+    """
+    return np.diff(np.log(gap.printed_ratio)) / np.diff(np.log(gap.ell))
+
+
+def theorem1_gap_rows(etas, gap: Theorem1Gap) -> list:
+    """Rows of Chapter 4.5's table (columns :data:`THEOREM1_GAP_HEADER`): each step
+    size from the second on, the bound over the printed factor there, and
+    :func:`theorem1_degree_needed` since the previous step size."""
+    degree = theorem1_degree_needed(gap)
+    rows = zip(np.ravel(etas)[1:], gap.printed_ratio[1:], degree, strict=True)
+    return [[f"{e:.0e}", f"{r:.2e}", f"{g:.1f}"] for e, r, g in rows]

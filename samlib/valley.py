@@ -10,13 +10,16 @@ Hessian is ``(y, x)ᵀ(y, x)``, with eigenvalues ``x² + y²`` (across the valle
   :func:`valley_sharpness`.
 * Measuring and predicting the drift: :func:`valley_runs` (SAM and GD with the
   sharpness each one sees), :func:`midpoints` (which average out SAM's bounce),
-  :func:`measured_valley_speed`, :func:`speed_checkpoints`,
-  :func:`predicted_valley_speed` and :func:`drift_flow` (the drift alone).
+  :func:`measured_valley_speed`, :func:`speed_checkpoints` (for several radii at
+  once, :func:`speed_study`),
+  :func:`predicted_valley_speed` and :func:`drift_flow` (the drift alone; from a
+  step of a SAM run, :func:`drift_flow_after`).
 * Theorem 21's remainder: :func:`leading_remainder`, its part of order ``η²ρ²``
   (the losses whose third derivative is constant, which Chapter 5 uses to probe it,
   are :func:`samlib.objectives.cubic_objective`), :func:`third_derivative_bound`,
   a constant B for which the theorem's proof holds on the valley, and
-  :func:`valley_step_errors`, the theorem's prediction against SAM's step there.
+  :func:`valley_step_errors`, the theorem's prediction against SAM's step there
+  (:func:`valley_error_curves` at several valley points).
 
 Every valley function works on the branch ``x, y > 0``, and on ``x, y < 0`` by the
 symmetry ``ℓ(-w) = ℓ(w)``.
@@ -33,13 +36,16 @@ from samlib.steps import run_gd, run_sam
 
 __all__ = [
     "drift_flow",
+    "drift_flow_after",
     "leading_remainder",
     "measured_valley_speed",
     "midpoints",
     "predicted_valley_speed",
     "speed_checkpoints",
+    "speed_study",
     "third_derivative_bound",
     "valley_arclength",
+    "valley_error_curves",
     "valley_foot",
     "valley_point",
     "valley_runs",
@@ -357,6 +363,42 @@ def drift_flow(
     return stride * np.arange(n_updates + 1), xs
 
 
+def drift_flow_after(feet, start: int, eta, rho, *, stride: int = 1):
+    """Theorem 21's drift alone (:func:`drift_flow`) from where SAM's midpoints are
+    at step ``start``, to the end of the run (Chapter 5.5).
+
+    Parameters
+    ----------
+    feet : array_like, shape (T, 2)
+        The feet on the valley (:func:`valley_foot`) of SAM's :func:`midpoints`.
+    start : int
+        The step from which the drift runs alone, from ``feet[start]``.
+    eta, rho : float
+    stride : int
+        SAM steps per update of :func:`drift_flow`.
+
+    Returns
+    -------
+    t : ndarray of int
+        Steps of the run, from ``start`` to at most ``T - 1``.
+    sharpness : ndarray
+        The valley's sharpness ``x² + 1/x²`` at the flow's points.
+
+    Examples
+    --------
+    >>> feet = np.array([valley_point(x) for x in np.linspace(3.0, 2.9, 21)])
+    >>> t, sharpness = drift_flow_after(feet, 10, 0.1, 0.1, stride=5)
+    >>> t.tolist(), bool(sharpness[0] == valley_sharpness(feet[10, 0]))
+    ([10, 15, 20], True)
+    """
+    feet = as_points(feet, name="feet", d=2)
+    start = as_count(start, "start")
+    if not start < len(feet):
+        raise ValueError(f"start = {start} is beyond the {len(feet)} feet")
+    t, x = drift_flow(feet[start, 0], eta, rho, len(feet) - 1 - start, stride=stride)
+    return t + start, valley_sharpness(x)
+
+
 def leading_remainder(objective: Objective, wz, eta, rho):
     """The part of order ``η²ρ²`` of Theorem 21's remainder.
 
@@ -516,6 +558,19 @@ def valley_step_errors(x, eta, rho):
     return theorem21_errors(product_loss(), _point(x), eta, rho, B=B)
 
 
+def valley_error_curves(xs, eta, rho) -> dict:
+    """:func:`valley_step_errors` at several valley points ``(x, 1/x)``, keyed
+    ``"$x = {x}$"`` for :func:`samlib.plotting.plot_relative_errors`.
+
+    Examples
+    --------
+    >>> curves = valley_error_curves([1.5, 2.0], 0.05, [0.01, 0.05])
+    >>> list(curves)
+    ['$x = 1.5$', '$x = 2.0$']
+    """
+    return {f"$x = {x}$": valley_step_errors(x, eta, rho) for x in xs}
+
+
 def speed_checkpoints(path, eta, rho, levels, *, window: int = 10):
     """SAM's drift speed along the valley, measured and predicted, at checkpoints.
 
@@ -563,3 +618,28 @@ def speed_checkpoints(path, eta, rho, levels, *, window: int = 10):
         raise ValueError(f"the run never gets below the sharpness levels {missed}")
     idx = np.argmax(below, axis=0)
     return sharpness[idx], measured[idx], predicted_valley_speed(x[idx], eta, rho)
+
+
+def speed_study(w0, eta, rhos, n_steps: int, levels, *, window: int = 10) -> dict:
+    """SAM on ``½(xy - 1)²`` from ``w0`` for each radius of ``rhos`` (one batched
+    run of ``n_steps`` steps), measured and predicted at :func:`speed_checkpoints`
+    (Chapter 5.6).
+
+    Returns
+    -------
+    dict of float to (ndarray, ndarray, ndarray)
+        For each ρ, :func:`speed_checkpoints`' sharpness, measured speed and
+        Theorem 21's speed at the ``levels``.
+
+    Examples
+    --------
+    >>> speeds = speed_study([3.0, 0.5], 0.1, [0.1, 0.2], 1500, [6.0, 3.0])
+    >>> sorted(speeds), len(speeds[0.1][0])
+    ([0.1, 0.2], 2)
+    """
+    rhos = np.atleast_1d(as_param(rhos, "rhos", positive=True))
+    paths = run_sam(product_loss().grad, w0, eta, rhos, n_steps)
+    return {
+        float(rho): speed_checkpoints(paths[:, k], eta, rho, levels, window=window)
+        for k, rho in enumerate(rhos)
+    }

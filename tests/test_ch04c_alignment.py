@@ -353,6 +353,53 @@ def test_theorem3_grid_rows_series_and_bounds():
         proof.theorem3_series(grid, "kappa", d=3)
 
 
+def test_theorem3_kappa_exponents_against_log_ratios_and_fits():
+    grid = proof.theorem3_grid([2, 4, 8], [2], [1e-2], 0.2, 1.0, 2.0, 0.01, 30, 600, 1)
+    k = proof.theorem3_kappa_exponents(grid, d=2, eps=1e-2)
+    bound = np.array([m.bound for m in grid])
+    measured = np.array([m.measured for m in grid])
+    terms = [m.terms["alignment"] for m in grid]
+    np.testing.assert_allclose(k.alignment, np.log2(np.array(terms[1:]) / terms[:-1]))
+    np.testing.assert_allclose(k.alignment, 7)  # 8λ1⁵/(ηλd⁶μ) with μ = ηλd: κ⁷
+    assert np.isclose(k.last_doubling, math.log2(bound[2] / bound[1]))
+    slope = np.polyfit(np.log2([2, 4, 8]), np.log2(measured), 1)[0]  # base-free
+    assert np.isclose(k.slope_measured, slope)
+    assert np.isclose(k.slope_bound, np.polyfit(np.log([2, 4, 8]), np.log(bound), 1)[0])
+
+
+@pytest.mark.parametrize("p", [0.005, 0.1, 0.5])
+def test_gaussian_start_radius_is_the_chi2_tail_in_closed_form(p):
+    """For d = 4 (the chapter's exercise) the χ²₄ tail is e^{-x/2}(1 + x/2); for d = 2
+    it is e^{-x/2}; for d = 1, Pr[|N(0, 1)| > R] = erfc(R/√2)."""
+    R4, R2, R1 = (proof.gaussian_start_radius(p, d) for d in (4, 2, 1))
+    assert np.isclose(np.exp(-(R4**2) / 2) * (1 + R4**2 / 2), p)
+    assert np.isclose(R2, np.sqrt(-2 * np.log(p)))
+    assert np.isclose(math.erfc(R1 / math.sqrt(2)), p)
+    with pytest.raises(ValueError):
+        proof.gaussian_start_radius(1.0, 4)
+
+
+def test_lemmas17_19_bounds_count_from_each_runs_entry(runs):
+    b17, b19 = proof.lemmas17_19_bounds(runs, LAMS, ETA, RHO, 0.01)
+    for k in (0, 7, 399):
+        ratio0 = runs.ratio0[k]
+        assert b17[k] == runs.T0[k] + proof.lemma17_steps(LAMS, ETA, RHO, 0.01, ratio0)
+        assert b19[k] == runs.T0[k] + proof.lemma19_steps(LAMS, ETA, RHO, 0.01, ratio0)
+
+
+def test_theorem1_degree_needed_and_the_table_rows():
+    etas = 10.0 ** -np.arange(4, 11, 2)
+    A2 = proof.ball_start_constants(2, 3.0, 0.01).A
+    gap = proof.theorem1_gap([1.0, 0.5], etas, 1.0, 3.0, 1e-3, A2, 0.01)
+    degree = proof.theorem1_degree_needed(gap)
+    for k in range(len(etas) - 1):  # the ratio grows like ℓ^degree between etas
+        growth = gap.printed_ratio[k + 1] / gap.printed_ratio[k]
+        assert np.isclose(growth, (gap.ell[k + 1] / gap.ell[k]) ** degree[k])
+    rows = proof.theorem1_gap_rows(etas, gap)
+    assert len(rows) == len(etas) - 1 == len(rows[0]) == len(proof.THEOREM1_GAP_HEADER)
+    assert rows[0] == ["1e-06", f"{gap.printed_ratio[1]:.2e}", f"{degree[0]:.1f}"]
+
+
 # ----------------------------------------------------- Theorem 3 => Theorem 1 => 2
 
 
@@ -440,3 +487,29 @@ def test_lemmas17_19_settling_needs_alternating_sides():
     assert settle.lemma17[0] == settle.lemma19[0] == 9
     settle = proof.lemmas17_19_settling(bouncing, LAMS, ETA, RHO, 0.01)
     assert settle.lemma17[0] == settle.lemma19[0] == 0
+
+
+def test_the_explorer_says_why_it_cannot_draw_lambda3_above_lambda2():
+    """The chapter's explorer (draw and update as the chapter writes them): a
+    message, not a traceback, for λ3 > λ2, and a picture again after it."""
+    from samlib.widgets import Control, Explorer
+
+    def update(artists, lam2, lam3, eta):
+        lams = np.array([1.0, lam2, lam3])
+        w0 = proof.sample_ball(12, 3, 3.0, seed=SEED + 99)
+        w = run_sam(Quadratic(lams).grad, w0, eta, 1.0, 300)
+        return plotting.show_alignment_panel(
+            artists, proof.delta_t(lams * w), lams, eta
+        )
+
+    controls = {
+        "lam2": Control(0.8, 0.3, 0.995, 0.005, label="λ₂"),
+        "lam3": Control(0.5, 0.05, 0.95, 0.05, label="λ₃"),
+        "eta": Control(0.2, 0.02, 0.49, 0.01, label="η"),
+    }
+    draw = plotting.draw_alignment_panel  # 12 runs of 300 steps
+    explorer = Explorer(draw, update, controls, figsize=(5, 3.5), dpi=80)
+    assert explorer.ok and explorer.message.startswith("μ = ")
+    assert "Cannot draw" in explorer.update(lam3=0.9)  # λ3 > λ2
+    explorer.update(lam3=0.5)
+    assert explorer.ok

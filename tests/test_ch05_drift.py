@@ -11,6 +11,7 @@ from _helpers import central_difference, cubic_example
 from samlib import (
     grad_lambda_max,
     run_gd,
+    run_sam,
     sam_step,
     theorem21_prediction,
     top_eigenpair,
@@ -207,6 +208,133 @@ def test_the_manifold_loss_has_a_plane_of_minima_whose_sharpness_drift_follows()
         np.testing.assert_allclose(flat, expected, rtol=1e-7, atol=1e-12)
     with pytest.raises(ValueError, match="lams and q"):
         quartic_objective([1.0, 2.0], [1.0])
+
+
+def test_valley_error_curves_are_the_step_errors_at_each_point():
+    curves = valley.valley_error_curves(VALLEY_XS, 0.05, RHOS)
+    assert list(curves) == ["$x = 1.5$", "$x = 2.0$", "$x = 3.0$"]
+    for x, errors in zip(VALLEY_XS, curves.values(), strict=True):
+        expected = valley.valley_step_errors(x, 0.05, RHOS)
+        np.testing.assert_array_equal(errors.relative, expected.relative)
+        np.testing.assert_array_equal(errors.bound, expected.bound)
+
+
+@pytest.mark.parametrize("x", [0.5, 2.0])
+def test_step_split_is_one_sam_step_from_w_t_and_the_prediction(x):
+    from samlib.drift import step_split
+
+    (actual, predicted), size = step_split(LOSS, valley.valley_point(x), 0.05, 0.05)
+    p = theorem21_prediction(LOSS, valley.valley_point(x), 0.05, 0.05)
+    step = sam_step(p.w_t, LOSS.grad, 0.05, 0.05) - p.w_t
+    np.testing.assert_allclose(actual, p.basis.T @ step, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(predicted, p.basis.T @ p.step, rtol=1e-12, atol=1e-15)
+    assert size == np.linalg.norm(p.drift)
+
+
+def test_drift_flow_after_starts_at_the_foot_and_runs_to_the_end_of_the_run():
+    feet = np.array([valley.valley_point(x) for x in np.linspace(3.0, 2.5, 101)])
+    t, sharpness = valley.drift_flow_after(feet, 20, 0.1, 0.1, stride=5)
+    t_alone, x_alone = valley.drift_flow(feet[20, 0], 0.1, 0.1, 80, stride=5)
+    np.testing.assert_array_equal(t, t_alone + 20)
+    np.testing.assert_allclose(sharpness, x_alone**2 + 1 / x_alone**2, rtol=1e-15)
+    assert t[-1] == 100
+    with pytest.raises(ValueError, match="beyond"):
+        valley.drift_flow_after(feet, 101, 0.1, 0.1)
+
+
+def test_reduction_runs_are_sam_on_the_quadratic_approximation_and_its_reduction():
+    """Against ℓq built from a finite-difference Hessian and the eigenbasis of
+    numpy's eigh: the full run, and the reduced one on the nonzero eigenvalues."""
+    from samlib.drift import reduction_runs
+
+    loss, z, u0 = manifold_loss(), np.array([0.0, 0.0, 1.0, 0.5]), np.array([0.3, -0.2])
+    full, reduced = reduction_runs(loss, z, u0, 0.1, 0.1, 200)
+    H = central_difference(loss.grad, z)
+    lams, vectors = np.linalg.eigh((H + H.T) / 2)
+    lams, vectors = lams[::-1], vectors[:, ::-1]
+    signs = np.sign(np.sum(vectors[:, :2] * (full[0] - z)[:, None], axis=0) / u0)
+    w0 = z + vectors[:, :2] @ (u0 * signs)
+    np.testing.assert_allclose(full[0], w0, atol=1e-8)
+    expected = run_sam(lambda w: (w - z) @ H, w0, 0.1, 0.1, 200)
+    np.testing.assert_allclose(full, expected, atol=1e-6)
+    expected = run_sam(lambda u: lams[:2] * u, u0, 0.1, 0.1, 200)
+    np.testing.assert_allclose(reduced, expected, atol=1e-6)
+    with pytest.raises(ValueError, match="more than"):
+        reduction_runs(loss, z, np.ones(5), 0.1, 0.1, 10)
+
+
+def test_speed_study_is_speed_checkpoints_of_each_radius_run():
+    from samlib import run_sam
+
+    speeds = valley.speed_study([3.0, 0.5], 0.1, [0.1, 0.2], 1500, [6.0, 3.0])
+    assert list(speeds) == [0.1, 0.2]
+    for rho, result in speeds.items():
+        path = run_sam(LOSS.grad, [3.0, 0.5], 0.1, rho, 1500)
+        expected = valley.speed_checkpoints(path, 0.1, rho, [6.0, 3.0])
+        for got, want in zip(result, expected, strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_drift_gap_compares_the_midpoints_steps_with_the_drift_field():
+    from samlib.drift import drift_gap
+    from samlib.valley import midpoints
+
+    loss, w0 = manifold_loss(), np.array([0.2, 0.1, 1.0, 0.5])  # next to (0, 0, v)
+    mids = midpoints(run_sam(loss.grad, w0, 0.1, 0.1, 400))[100:]
+    feet = mids * [0, 0, 1, 1]
+    gap = drift_gap(loss, mids, feet, 0.1, 0.1)
+    for t in (0, 150, 298):
+        step, drift = mids[t + 1] - mids[t], drift_field(loss, feet[t], 0.1, 0.1)
+        expected = np.linalg.norm(step - drift) / np.linalg.norm(drift)
+        assert np.isclose(gap[t], expected, rtol=1e-12)
+    assert gap.shape == (len(mids) - 1,)
+    with pytest.raises(ValueError, match="as many feet"):
+        drift_gap(loss, mids, feet[:-1], 0.1, 0.1)
+
+
+# --------------------------------------------------------- Section 5.8's explorer
+
+
+def chapter_explorer(n_steps=1000):
+    """Section 5.8's explorer, as the chapter builds it."""
+    from samlib.plotting import show_gd_sam_runs
+    from samlib.widgets import Control, Explorer
+
+    def update(artists, rho, eta, x0, n_steps=n_steps):
+        runs = valley.valley_runs([x0, 1.5 / x0], eta, rho, n_steps)
+        sharpness = valley.valley_sharpness(x0)
+        return show_gd_sam_runs(artists, runs, eta, rho, sharpness)
+
+    controls = {
+        "rho": Control(0.1, 0.02, 0.4, step=0.01, label="ρ (radius)"),
+        "eta": Control(0.1, 0.02, 0.5, step=0.01, label="η (step size)"),
+        "x0": Control(3.0, 0.4, 4.0, step=0.05, label="x₀ (start)"),
+    }
+    return Explorer(plot_valley_runs, update, controls, figsize=(8.5, 4.0))
+
+
+def test_the_explorer_reports_bad_settings_and_moves_its_artists_on_good_ones():
+    """Bad settings give a message and keep the last picture; a valid update moves
+    the artists without redrawing the contours; from x0 < 1 SAM goes up the other
+    arm of the valley to (1, 1) (the chapter's text); and the status warns outside
+    Theorem 21's proof (ηλ1 > 1)."""
+    explorer = chapter_explorer()
+    sam_line = explorer.fig.axes[0].lines[-1]
+    before, n_contours = sam_line.get_xydata().copy(), len(sam_line.axes.collections)
+    message = explorer.update(eta=0.5, x0=4.0)  # ηλ1 = 0.5 · 15.3 ≥ 2
+    assert not explorer.ok and "≥ 2" in message and "ηλ1" in message
+    assert (
+        np.array_equal(sam_line.get_xydata(), before) and sam_line.get_label() == "SAM"
+    )
+    message = explorer.update(rho=0.3, eta=0.1, x0=0.5)
+    assert explorer.ok and float(message.split("SAM's sharpness ")[1][:5]) < 2.01
+    assert sam_line.get_xydata().shape == (1001, 2)  # the new run
+    assert len(sam_line.axes.collections) == n_contours
+    assert "Outside Theorem 21" in explorer.update(rho=0.1, eta=0.15, x0=3.0)
+    assert explorer.update(rho=0.1, eta=0.1, x0=3.0) and explorer.ok
+    assert "Outside" not in explorer.message
+    assert explorer.message.startswith("After 1000 steps: SAM's sharpness ")
+    plt.close(explorer.fig)
 
 
 # ------------------------------------------------------------------ figure helpers

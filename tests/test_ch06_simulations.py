@@ -3,6 +3,7 @@ notebook does not assert itself, and the figure helpers written for it."""
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 
 from samlib import run_noisy_gd, run_sam
 from samlib.objectives import paper_objective
@@ -74,3 +75,62 @@ def test_plot_product_valley_draws_the_valley_and_the_flattest_minima():
     np.testing.assert_array_equal(star.get_xydata(), [[1, 1], [-1, -1]])
     assert len(contours.levels) == 10 and ax.get_xlim() == (0.2, 3.0)
     plt.close(fig)
+
+
+def test_sgd_flatness_is_the_runs_mean_sharpness_and_its_shares():
+    """sgd_flatness against the runs computed one by one: the same noise streams, the
+    mean sharpness over steps 20 to 100, and the shares inside their intervals."""
+    from samlib.drift import sgd_flatness
+
+    sam = LOSS.sharpness(run_sam(LOSS.grad, (1.0, 1.0), ETA, RHO, 100)[-1])
+    study = sgd_flatness(LOSS, (1.0, 1.0), ETA, SIGMA, 100, sam, 30, seed=0)
+    runs = run_noisy_gd(LOSS.grad, np.ones((30, 2)), ETA, SIGMA, 100, seed=0)
+    means = [LOSS.sharpness(runs[20:, k]).mean() for k in range(30)]
+    np.testing.assert_allclose(study.means, means, rtol=1e-14)
+    as_flat = np.mean(np.abs(np.array(means) - sam) < 2 - sam)
+    assert study.shares["as_flat"][0] == as_flat
+    assert study.shares["flatter"][0] == np.mean(np.array(means) < sam)
+    for share, low, high in study.shares.values():
+        assert low <= share <= high
+    percent = study.percentages()
+    assert percent["as_flat_pct"] == 100 * as_flat and len(percent) == 6
+    with pytest.raises(ValueError):
+        sgd_flatness(LOSS, (1.0, 1.0), ETA, SIGMA, 100, sam, 1, seed=0)
+
+
+def test_the_explorer_answers_every_corner_of_its_sliders():
+    """The chapter's explorer (draw and update as the chapter writes them) answers
+    every corner of its sliders with a picture or a message: η at its maximum (≥ 1)
+    is refused, and runs that blow up say so."""
+    import itertools
+
+    from samlib.drift import compare_methods
+    from samlib.plotting import draw_methods, show_methods
+    from samlib.widgets import Control, Explorer
+
+    def update(artists, w1_0, w2_0, eta, rho, sigma, n_steps=100):
+        if eta >= 1:
+            raise ValueError(
+                f"η = {eta:.3g} ≥ 1: ηλmax ≥ 2 at the minimum, GD diverges"
+            )
+        w0, title = (w1_0, w2_0), f"η = {eta:.3g}, ρ = {rho:.3g}, σ = {sigma:.3g}"
+        runs = compare_methods(LOSS.grad, w0, eta, rho, sigma, n_steps, 0)
+        return show_methods(artists, LOSS, runs, title)
+
+    controls = {
+        "w1_0": Control(1.0, -2.0, 2.0, 0.05, label="start w₁"),
+        "w2_0": Control(1.0, -2.0, 2.0, 0.05, label="start w₂"),
+        "eta": Control(0.2, 0.02, 1.2, 0.01, label="step size η"),
+        "rho": Control(1.0, 0.0, 2.0, 0.05, label="SAM radius ρ"),
+        "sigma": Control(round(SIGMA, 3), 0.0, 2.0, 0.01, label="SGD noise σ"),
+    }
+    explorer = Explorer(draw_methods, update, controls, figsize=(6, 4.6))
+    assert explorer.ok, explorer.message
+    corners = {name: (c.min, c.max) for name, c in explorer.controls.items()}
+    for values in itertools.product(*corners.values()):
+        message = explorer.update(**dict(zip(corners, values, strict=True)))
+        assert message and (explorer.ok or "η" in message or "|w|" in message), message
+        assert explorer.ok != (values[2] == corners["eta"][1]) or "|w|" in message
+    explorer.update(w1_0=1.0, w2_0=1.0, eta=0.2, rho=1.0, sigma=round(SIGMA, 3))
+    assert explorer.ok
+    plt.close(explorer.fig)
