@@ -76,7 +76,6 @@ __all__ = [
     "plot_study_flatness_grid",
     "plot_theorem3_scaling",
     "plot_two_phases",
-    "plot_valley",
     "plot_valley_runs",
     "plot_valley_speeds",
     "plot_valley_zoom",
@@ -1488,23 +1487,6 @@ def update_gradient_levels(
 # Drawings that Chapter 7's explorers and figures share, each on a given ``ax``.
 
 
-def plot_valley(ax, objective, xlim=(0.0, 3.4), ylim=(0.0, 2.0)):
-    """The valley of minima ``xy = 1`` of ``½(xy - 1)²`` on its contours (Chapter 7).
-
-    Draws the contours of ``objective`` (the product loss), the valley as a dashed
-    curve and its flattest point ``(1, 1)`` as a cross, with axis labels; returns the
-    valley's ``Line2D``.
-    """
-    plot_contours(ax, objective.value, xlim, ylim, levels=np.geomspace(1e-3, 2, 12))
-    x = np.linspace(1 / ylim[1], xlim[1], 100)
-    (valley,) = ax.plot(
-        x, 1 / x, "--", color=PALETTE["neutral"], lw=1, label="$xy = 1$"
-    )
-    ax.plot(1, 1, "x", color=PALETTE["accent"], ms=9, mew=2)
-    ax.set(xlabel="$x$", ylabel="$y$")
-    return valley
-
-
 def plot_orbit_amplitudes(ax, betas, periods, amp1, amp2, cycle):
     """Where runs of SAM with momentum end: each run's final amplitude against β.
 
@@ -1615,16 +1597,17 @@ def _log_steps(ax, n_steps, ylim, ylabel, **more):
     )
 
 
-def draw_valley_runs(fig, objective, n_steps: int = 1500):
+def draw_valley_runs(fig, n_steps: int = 1500):
     """The layout of Chapter 7.1's explorer, SAM and USAM on the valley ``xy = 1``.
 
-    Left, :func:`plot_valley` with an empty path for SAM and one for USAM; right, on
-    a logarithmic step axis up to ``n_steps``, empty curves for SAM's sharpness, its
-    edge, USAM's sharpness, USAM's edge and GD's edge, with a legend. Returns
+    Left, :func:`plot_product_valley` over ``[0, 3.4] × [0, 2]`` with an empty path
+    for SAM and one for USAM; right, on a logarithmic step axis up to ``n_steps``,
+    empty curves for SAM's sharpness, its edge, USAM's sharpness, USAM's edge and
+    GD's edge, with a legend. Returns
     ``(paths, curves)``, the lists of those ``Line2D`` (``update`` fills them).
     """
     left, right = fig.subplots(1, 2)
-    plot_valley(left, objective)
+    plot_product_valley(left, (0.0, 3.4), (0.0, 2.0))
     left.set_title("(a) the paths")
     above = {"zorder": 3}  # above the axes and the legend: an update redraws them only
     paths = _empty_lines(
@@ -1664,14 +1647,15 @@ def plot_final_amplitudes(ax, lams, amplitudes, cycle, edges):
     ax.set(xlabel=r"$\lambda$", ylabel="$|w|$ after 300 steps")
 
 
-def draw_valley_path(fig, objective, n_steps: int):
-    """The layout of Chapter 7.3's explorer: a path on :func:`plot_valley` (left)
-    and its bounce-averaged sharpness on a logarithmic step axis (right).
+def draw_valley_path(fig, n_steps: int = 1500):
+    """The layout of Chapter 7.3's explorer: a path on :func:`plot_product_valley`
+    over ``[0, 3.4] × [0, 2]`` (left) and its bounce-averaged sharpness on a
+    logarithmic step axis up to ``n_steps`` (right).
 
     Returns the two empty ``Line2D``: ``(path, sharpness)``.
     """
     left, right = fig.subplots(1, 2)
-    plot_valley(left, objective)
+    plot_product_valley(left, (0.0, 3.4), (0.0, 2.0))
     (path,) = left.plot([], [], "o-", ms=1, lw=0.3, color=PALETTE["sam"])
     (sharpness,) = right.plot([], [], color=PALETTE["sam"])
     _log_steps(right, n_steps, (0, 10), "sharpness (bounce average)")

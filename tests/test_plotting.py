@@ -185,7 +185,7 @@ def test_show_valley_path_moves_the_path_and_the_bounce_average():
 
     valley = product_loss()
     fig = plt.figure(figsize=(4, 2), dpi=50)
-    artists = draw_valley_path(fig, valley, n_steps=4)
+    artists = draw_valley_path(fig, n_steps=4)
     path = np.array([[3.0, 0.3], [2.0, 0.6], [1.5, 0.7], [1.1, 0.9], [1.0, 1.0]])
     message = show_valley_path(artists, valley, path, "β = 0.5")
     sharp = valley.sharpness(path)
@@ -390,7 +390,7 @@ def test_show_valley_runs_draws_sharpness_and_edges_of_both_methods():
 
     valley, w0 = product_loss(), np.array([3.0, 0.3])
     fig = plt.figure(figsize=(4, 2), dpi=50)
-    artists = draw_valley_runs(fig, valley, n_steps=50)
+    artists = draw_valley_runs(fig, n_steps=50)
     sam = run_sam(valley.grad, w0, 0.15, 0.1, 50)
     usam = run_usam(valley.grad, w0, 0.15, 0.1, 50)
     message = show_valley_runs(artists, valley, sam, usam, 0.15, 0.1)
