@@ -152,6 +152,17 @@ def instructors_needles() -> list[str]:
 # ------------------------------------------------------------------ the scan
 
 
+_JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.S)
+
+
+def _unescape(match: re.Match) -> str:
+    """Undo one escape of a JS/JSON string: ``\\u00e9`` is é, ``\\n`` a newline."""
+    code = match[1]
+    if len(code) == 5:
+        return chr(int(code[1:], 16))
+    return {"n": "\n", "t": "\t", "r": "\r"}.get(code, code)
+
+
 def site_texts(site: Path) -> dict[str, str]:
     """The text of every file of the built site, as words joined by spaces."""
     out = {}
@@ -169,7 +180,7 @@ def site_texts(site: Path) -> dict[str, str]:
                 pass
         raw = html.unescape(re.sub(r"<[^>]+>", " ", raw))
         if path.suffix in (".js", ".json"):  # strings with \n, \u00e9 escapes
-            raw = raw.encode("utf8", "replace").decode("unicode_escape", "replace")
+            raw = _JS_ESCAPE.sub(_unescape, raw)
         out[str(path.relative_to(site))] = " " + " ".join(words(raw)) + " "
     return out
 
