@@ -485,7 +485,7 @@ def draw_sam_on_quadratic(fig, *, labelled=range(10, 17)):
         zoom.annotate("", (0, 0), xytext=(4, 4), textcoords="offset points", fontsize=9)
         for _ in art["labelled"]
     ]
-    ax.legend(loc="upper left", fontsize=8)
+    fixed_legend(ax, loc="upper left", fontsize=8)
     ax.set_title("(a) the iterates")
     zoom.set_title("(b) zoom near the origin")
     return art
@@ -513,8 +513,11 @@ def show_sam_on_quadratic(art, paths, lams, c):
     -----
     Panel (a) shows the square ``|w1|, |w2| ≤ r`` with ``r`` the first of
     ``10^(k/10)`` (k an integer) at least ``1.1 max(|w_t|, c)``, panel (b) the
-    square of half-width the first of them at least ``1.8c``. For one run, the
-    iterates of ``labelled`` are numbered.
+    square of half-width the first of them at least ``1.8c``. A later call keeps a
+    panel's ``r`` while ``r`` is between that bound and twice it (the picture still
+    fills at least half the panel), so that most moves of an explorer's sliders
+    leave the axes as they are. For one run, the iterates of ``labelled`` are
+    numbered.
     """
     paths, lams = np.asarray(paths, dtype=float), np.asarray(lams, dtype=float)
     runs = paths if paths.ndim == 3 else paths[:, None]
@@ -526,13 +529,18 @@ def show_sam_on_quadratic(art, paths, lams, c):
     theta = np.linspace(0, 2 * np.pi, 200)
     ring = (c * np.cos(theta), c * np.sin(theta)) if circle else ([], [])
 
-    # limits on a grid of ten steps a decade: most moves keep them, and the axes is
-    # not redrawn whole (an explorer's update stays cheap)
-    def grid(x):
+    # limits on a grid of ten steps a decade, kept while the picture fills half of
+    # them: most moves keep them, and the axes is not redrawn whole (an explorer's
+    # update stays cheap)
+    def grid(x, previous):
+        if previous is not None and x <= previous <= 2 * x:
+            return previous
         return 10 ** (np.ceil(10 * np.log10(x)) / 10)
 
-    lim, zoom_lim = grid(1.1 * max(np.abs(paths).max(), c)), grid(1.8 * c)
-    frame = (tuple(lams), lim, c, circle)
+    _, last_lim, last_zoom, *_ = art.get("frame") or (None,) * 5
+    lim = grid(1.1 * max(np.abs(paths).max(), c), last_lim)
+    zoom_lim = grid(1.8 * c, last_zoom)
+    frame = (tuple(lams), lim, zoom_lim, c, circle)
     for a, r in ((ax, lim), (zoom, zoom_lim)):
         art[a, "path"].set_data(curve[:, 0], curve[:, 1])
         if circle or frame != art.get("frame"):  # else these have not moved

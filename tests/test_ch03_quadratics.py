@@ -352,6 +352,27 @@ def test_figure1_shows_the_run_the_cycle_and_the_numbered_steps():
         np.testing.assert_array_equal(xy, path[t])
 
 
+def test_figure1_keeps_its_limits_while_the_picture_fills_half_of_them():
+    lams, eta, rho = np.array([1.0, 0.5]), 0.2, 1.0
+    c = limit_cycle(lams, eta, rho)[0, 0]
+    art = draw_sam_on_quadratic(Figure())
+    ax, zoom = art["axes"]
+
+    def limits(start, rho=rho):
+        path = run_sam(Quadratic(lams).grad, start, eta, rho, 29)
+        show_sam_on_quadratic(art, path, lams, c * rho)
+        return ax.get_xlim()[1], zoom.get_xlim()[1]
+
+    first, first_zoom = limits([2.0, 2.0])
+    assert 1.1 * 2.0 <= first < 1.1 * 2.0 * 10**0.1  # a fresh figure: the grid point
+    assert limits([1.3, 1.3]) == (first, first_zoom)  # needs 1.43: at least half kept
+    assert limits([2.0, 2.0], rho=0.7) == (first, first_zoom)  # c × 0.7: kept
+    smaller, _ = limits([0.9, 0.9])  # needs 0.99 < first / 2: shrinks to the grid
+    assert 0.99 <= smaller < 0.99 * 10**0.1
+    _, zoomed_out = limits([0.9, 0.9], rho=3.0)  # c × 3: the zoom grows at once
+    assert 1.8 * 3 * c <= zoomed_out < 1.8 * 3 * c * 10**0.1
+
+
 def test_several_runs_with_equal_eigenvalues_end_on_the_dashed_circle():
     lams, eta, rho = np.array([1.0, 1.0]), 0.2, 1.0
     starts = np.array([[1.0, 0.5], [-0.3, 1.2], [0.7, -1.1]])
