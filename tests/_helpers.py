@@ -103,3 +103,24 @@ def load_module(name: str, path: Path):
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+def tiny_study():
+    """A study of Chapter 7.8 small enough for tests: 3 digits a class, 4 inputs,
+    5 hidden units, 40 steps, two noise levels and two seeds, GD, SAM and SGD."""
+    from samlib.generalisation import Method, Study
+
+    return Study(
+        per_class=3,
+        n_components=4,
+        width=5,
+        n_steps=40,
+        checkpoint_every=20,
+        noise=(0.0, 0.3),
+        seeds=(0, 1),
+        methods=(
+            Method("GD"),
+            Method("SAM", rho=0.05),
+            Method("SGD", batch_size=10, steps_factor=3),
+        ),
+    )

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 import scipy.stats
 
+from _helpers import tiny_study
 from samlib.generalisation import (
-    Method,
-    Study,
     bootstrap_interval,
     digits_split,
     flatness_correlations,
@@ -144,20 +143,7 @@ def test_statistics_reject_bad_input():
         flip_labels(np.arange(5), 1.5, seed=0)
 
 
-TINY = Study(
-    per_class=3,
-    n_components=4,
-    width=5,
-    n_steps=40,
-    checkpoint_every=20,
-    noise=(0.0, 0.3),
-    seeds=(0, 1),
-    methods=(
-        Method("GD"),
-        Method("SAM", rho=0.05),
-        Method("SGD", batch_size=10, steps_factor=3),
-    ),
-)
+TINY = tiny_study()
 
 
 @pytest.fixture(scope="module")

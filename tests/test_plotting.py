@@ -9,6 +9,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from matplotlib.text import Annotation
 
+import _helpers
 from samlib import Quadratic, run_gd, sam_ascent_point
 from samlib.objectives import paper_objective
 from samlib.plotting import (
@@ -305,20 +306,9 @@ def test_show_saddle_escape_moves_the_paths_and_reports_the_escape():
 
 @pytest.fixture(scope="module")
 def tiny_study():
-    from samlib.generalisation import Method, Study, run_study
+    from samlib.generalisation import run_study
 
-    methods = (Method("GD"), Method("SAM", rho=0.05), Method("SGD", batch_size=10))
-    study = Study(
-        per_class=3,
-        n_components=4,
-        width=5,
-        n_steps=40,
-        checkpoint_every=20,
-        noise=(0.0, 0.3),
-        seeds=(0, 1),
-        methods=methods,
-    )
-    return run_study(study)
+    return run_study(_helpers.tiny_study())
 
 
 def test_plot_study_flatness_grid_draws_one_row_per_noise_level(tiny_study):
