@@ -124,3 +124,24 @@ def tiny_study():
             Method("SGD", batch_size=10, steps_factor=3),
         ),
     )
+
+
+def chapter_cells(notebook: str, *markers: str, **names) -> dict:
+    """Run code cells of the chapter ``book/<notebook>.ipynb`` in a namespace that
+    starts with ``names``, and return the namespace.
+
+    For each marker, in order, the first code cell whose source contains it is run.
+    A test then checks the chapter's own code (an explorer's ``update`` and
+    ``controls``, as the reader gets them) rather than a copy of it.
+    """
+    import json
+
+    cells = json.loads((ROOT / "book" / f"{notebook}.ipynb").read_text("utf8"))
+    sources = ["".join(c["source"]) for c in cells["cells"] if c["cell_type"] == "code"]
+    namespace = dict(names)
+    for marker in markers:
+        found = [source for source in sources if marker in source]
+        if not found:
+            raise LookupError(f"{notebook}: no code cell contains {marker!r}")
+        exec(compile(found[0], f"{notebook}:{marker}", "exec"), namespace)
+    return namespace

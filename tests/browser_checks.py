@@ -72,6 +72,23 @@ def chromium() -> str | None:
     return None
 
 
+def launch_chromium():
+    """Headless Debian chromium under Playwright, for a module-scoped fixture:
+    yields the browser and closes it; skips (or, where required, fails) with the
+    reason when Playwright or chromium is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the playwright package is not installed")
+    executable = chromium()
+    if executable is None:
+        missing("no chromium binary on PATH")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 def phone_figures():
     """``book/_ext/phone_figures.py``, the figure rule shared with the build."""
     return _load("phone_figures", ROOT / "book" / "_ext" / "phone_figures.py")

@@ -59,22 +59,10 @@ def server():
 @pytest.fixture(scope="module")
 def browser():
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        checks.missing("the playwright package is not installed")
-    try:
         checks.axe_source()
     except ImportError:
         checks.missing("axe-core is not installed (axe-playwright-python)")
-    executable = checks.chromium()
-    if executable is None:
-        checks.missing("no chromium binary on PATH")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable, args=checks.CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    yield from checks.launch_chromium()
 
 
 def _shot_name(page_path: str, viewport: str) -> str:

@@ -92,19 +92,7 @@ def _no_cache(directory, names):
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        checks.missing("the playwright package is not installed")
-    executable = checks.chromium()
-    if executable is None:
-        checks.missing("no chromium binary on PATH")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable, args=checks.CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    yield from checks.launch_chromium()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _helpers import central_difference
+from _helpers import central_difference, chapter_cells
 from samlib import (
     J,
     J_stationary_points,
@@ -243,25 +243,13 @@ def test_ball_runs_are_run_sam_from_sample_ball():
 
 
 def test_the_explorer_says_why_it_cannot_draw_and_starts_at_figure_2s_w0():
-    """The chapter's explorer (its update as the chapter writes it): a message, not a
-    traceback, for ηλ1 ≥ 2 (J has no minimum), and a picture again after it; its
-    start r(cos θ, sin θ) for the initial θ and r is Figure 2's w0."""
-    from samlib.widgets import Control, Explorer
-
-    def update(artists, eta, rho, lam2, theta, radius):
-        lams, angle = np.array([1.0, lam2]), np.radians(theta)
-        w0 = radius * np.array([np.cos(angle), np.sin(angle)])
-        u = sign_flip(run_sam(Quadratic(lams).grad, w0, eta, rho, 25))
-        return plotting.show_J_panel(artists, lams, eta, rho, u, "")
-
-    controls = {
-        "eta": Control(0.2, 0.02, 0.49, 0.01, label="η"),
-        "rho": Control(1.0, 0.1, 3.0, 0.05, label="ρ"),
-        "lam2": Control(0.2, 0.05, 0.95, 0.05, label="λ₂"),
-        "theta": Control(5.24, 0.0, 180.0, 1.0, label="θ (degrees)"),
-        "radius": Control(0.245, 0.01, 2.0, log=True, label="r = ‖w₀‖"),
-    }
-    explorer = Explorer(plotting.draw_J_panel, update, controls, figsize=(5, 3.5))
+    """The chapter's explorer (its own cells): a message, not a traceback, for
+    ηλ1 ≥ 2 (J has no minimum), and a picture again after it; its start
+    r(cos θ, sin θ) for the initial θ and r is Figure 2's w0."""
+    chapter = chapter_cells(
+        "04b_sam_as_gd", "use_book_style()", "def update(", "controls = {"
+    )
+    explorer, controls = chapter["explorer"], chapter["controls"]
     assert explorer.ok and explorer.message.startswith("J(u_25) = ")
     assert "Cannot draw" in explorer.update(eta=2.5)  # ηλ1 ≥ 2: J has no minimum
     explorer.update(eta=0.2)

@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from _helpers import chapter_cells
 from samlib import run_noisy_gd, run_sam
 from samlib.objectives import paper_objective
 from samlib.plotting import (
@@ -99,32 +100,20 @@ def test_sgd_flatness_is_the_runs_mean_sharpness_and_its_shares():
 
 
 def test_the_explorer_answers_every_corner_of_its_sliders():
-    """The chapter's explorer (draw and update as the chapter writes them) answers
-    every corner of its sliders with a picture or a message: η at its maximum (≥ 1)
-    is refused, and runs that blow up say so."""
+    """The chapter's explorer (its own cells) answers every corner of its sliders
+    with a picture or a message: η at its maximum (≥ 1) is refused, and runs that
+    blow up say so."""
     import itertools
 
-    from samlib.drift import compare_methods
-    from samlib.plotting import draw_methods, show_methods
-    from samlib.widgets import Control, Explorer
-
-    def update(artists, w1_0, w2_0, eta, rho, sigma, n_steps=100):
-        if eta >= 1:
-            raise ValueError(
-                f"η = {eta:.3g} ≥ 1: ηλmax ≥ 2 at the minimum, GD diverges"
-            )
-        w0, title = (w1_0, w2_0), f"η = {eta:.3g}, ρ = {rho:.3g}, σ = {sigma:.3g}"
-        runs = compare_methods(LOSS.grad, w0, eta, rho, sigma, n_steps, 0)
-        return show_methods(artists, LOSS, runs, title)
-
-    controls = {
-        "w1_0": Control(1.0, -2.0, 2.0, 0.05, label="start w₁"),
-        "w2_0": Control(1.0, -2.0, 2.0, 0.05, label="start w₂"),
-        "eta": Control(0.2, 0.02, 1.2, 0.01, label="step size η"),
-        "rho": Control(1.0, 0.0, 2.0, 0.05, label="SAM radius ρ"),
-        "sigma": Control(round(SIGMA, 3), 0.0, 2.0, 0.01, label="SGD noise σ"),
-    }
-    explorer = Explorer(draw_methods, update, controls, figsize=(6, 4.6))
+    chapter = chapter_cells(
+        "06_simulations",
+        "use_book_style()",  # the chapter's imports and its SEED
+        "def update(",
+        "controls = {",
+        loss=LOSS,
+        sigma=SIGMA,
+    )
+    explorer = chapter["explorer"]
     assert explorer.ok, explorer.message
     corners = {name: (c.min, c.max) for name, c in explorer.controls.items()}
     for values in itertools.product(*corners.values()):

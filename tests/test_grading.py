@@ -103,6 +103,15 @@ def mutate(nb, mutant: Mutant):
     return nb
 
 
+def grade_folder(name, folder, csv_path, paths, timeout, cell_timeout, *more):
+    """Grade a folder of submissions with the documented batch command, grade.py."""
+    command = [sys.executable, str(ROOT / "assignments" / "grade.py"), name]
+    command += [str(folder), "-o", str(csv_path)]
+    command += ["--autograder", str(paths["autograder_zip"])]
+    command += ["--timeout", str(timeout), "--cell-timeout", str(cell_timeout), *more]
+    subprocess.run(command, check=True, cwd=ROOT)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Every assignment built, and its folder of submissions graded by grade.py."""
@@ -132,25 +141,8 @@ def graded(tmp_path_factory):
             nbformat.write(mutate(solution, mutant), folder / f"{mutant.name}.ipynb")
         csv_path = folder.parent / f"{name}-grades.csv"
         start = time.monotonic()
-        subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "assignments" / "grade.py"),
-                name,
-                str(folder),
-                "-o",
-                str(csv_path),
-                "--autograder",
-                str(paths["autograder_zip"]),
-                "--timeout",
-                str(TIMEOUT),
-                "--cell-timeout",
-                str(CELL_TIMEOUT),
-                "--jobs",
-                "2",
-            ],
-            check=True,
-            cwd=ROOT,
+        grade_folder(
+            name, folder, csv_path, paths, TIMEOUT, CELL_TIMEOUT, "--jobs", "2"
         )
         print(
             f"{name}: {len(list(folder.iterdir()))} submissions graded in "
@@ -244,24 +236,7 @@ def test_notebook_timeout_stops_a_cell_that_defeats_the_cell_limit(graded, tmp_p
     solution = nbformat.read(paths["autograder"], as_version=4)
     nbformat.write(mutate(solution, mutant), folder / "unstoppable.ipynb")
     csv_path = tmp_path / "grades.csv"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "assignments" / "grade.py"),
-            name,
-            str(folder),
-            "-o",
-            str(csv_path),
-            "--autograder",
-            str(paths["autograder_zip"]),
-            "--timeout",
-            "40",
-            "--cell-timeout",
-            "5",
-        ],
-        check=True,
-        cwd=ROOT,
-    )
+    grade_folder(name, folder, csv_path, paths, 40, 5)
     with open(csv_path, encoding="utf8") as f:
         (row,) = list(csv.DictReader(f))
     assert "ran past the time limit of 40 s" in row["status"], row
