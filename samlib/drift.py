@@ -37,6 +37,7 @@ from samlib._validation import (
     sign_fixed,
     unchecked,
 )
+from samlib.generalisation import bootstrap_interval
 from samlib.objectives import Objective, as_objective
 from samlib.steps import run_gd, run_noisy_gd, run_sam, sam_ascent_point
 
@@ -683,8 +684,6 @@ def sgd_flatness(
     >>> study.means.shape, sorted(study.shares)
     ((20,), ['as_flat', 'flatter'])
     """
-    from samlib.generalisation import bootstrap_interval
-
     objective = as_objective(objective)
     n_runs = as_count(n_runs, "n_runs", minimum=2)
     burn_in = as_count(burn_in, "burn_in")

@@ -924,7 +924,9 @@ def show_gd_sam_runs(artists, runs, eta, rho, lam0) -> str:
     n_steps = len(runs["GD"][0]) - 1
     ends = [f"{name}'s sharpness {runs[name][1][-1]:.3f}" for name in ("SAM", "GD")]
     status = f"After {n_steps} steps: {', '.join(ends)} (flattest minimum: 2)."
-    return status + " Outside Theorem 21's proof: ηλ₁ > 1." * bool(eta * lam0 > 1)
+    if eta * lam0 > 1:
+        status += " Outside Theorem 21's proof: ηλ₁ > 1."
+    return status
 
 
 def show_drift_flow(

@@ -34,6 +34,7 @@ from samlib.quadratic import (
     quadratic_constants,
     require_assumptions,
 )
+from samlib.steps import run_sam
 
 __all__ = [
     "LEMMA7_CHAIN",
@@ -366,8 +367,6 @@ def settling_study(
     >>> s.settled, s.ends.shape
     (1.0, (2, 2, 2))
     """
-    from samlib.steps import run_sam
-
     lams = as_eigenvalues(lams)
     keep = as_count(keep, "keep", minimum=1)
     paths = run_sam(Quadratic(lams).grad, starts, eta, rho, n_steps)
@@ -879,8 +878,6 @@ def sam_gradients(v0, lams, eta, rho, n_steps):
     >>> sam_gradients([1 / 9, 0.0], [1.0, 0.5], 0.2, 1.0, 2)[:, 0].round(4)
     array([ 0.1111, -0.1111,  0.1111])
     """
-    from samlib.steps import run_sam
-
     lams = as_eigenvalues(lams)
     v0 = as_points(v0, name="v0", d=lams.size)
 
@@ -2208,8 +2205,6 @@ def cycle_settling_time(path, lams, eta, rho, eps):
     int or ndarray
         The step (−1 if the conclusion fails at the last pair of steps).
     """
-    from samlib.quadratic import cycle_distance
-
     path = as_points(path, name="path")
     eps = as_scalar(eps, "eps", positive=True)
     dist = cycle_distance(path, lams, eta, rho)
@@ -2375,9 +2370,6 @@ def runs_from(lams, eta, rho, w0, n_steps) -> BallRuns:
     ValueError
         If a run has not entered the ball ``‖v‖ ≤ b`` within ``n_steps``.
     """
-    from samlib.quadratic import Quadratic
-    from samlib.steps import run_sam
-
     lams, eta, rho, c = _setup(lams, eta, rho, "Section 4")
     w0 = as_points(w0, name="w0", d=lams.size).reshape(-1, lams.size)
     n = w0.shape[0]
@@ -2460,14 +2452,20 @@ class Theorem3Measurement:
         ]
 
 
-def theorem3_series(grid, key, **fixed):
-    """``(x, bound, measured)`` arrays along ``key`` (``"kappa"``, ``"d"`` or
-    ``"eps"``) of the measurements of :func:`theorem3_grid` that match ``fixed`` on
-    the other keys (an entry of ``fixed`` for ``key`` itself is ignored)."""
+def _matching(grid, key, fixed) -> list:
+    """The measurements of ``grid`` equal to ``fixed`` on every key but ``key``."""
     fixed = {k: v for k, v in fixed.items() if k != key}
     picked = [m for m in grid if all(getattr(m, k) == v for k, v in fixed.items())]
     if not picked:
         raise ValueError(f"no measurement matches {fixed}")
+    return picked
+
+
+def theorem3_series(grid, key, **fixed):
+    """``(x, bound, measured)`` arrays along ``key`` (``"kappa"``, ``"d"`` or
+    ``"eps"``) of the measurements of :func:`theorem3_grid` that match ``fixed`` on
+    the other keys (an entry of ``fixed`` for ``key`` itself is ignored)."""
+    picked = _matching(grid, key, fixed)
     return tuple(
         np.array([getattr(m, name) for m in picked])
         for name in (key, "bound", "measured")
@@ -2511,8 +2509,7 @@ def theorem3_kappa_exponents(grid, **fixed) -> KappaExponents:
     True
     """
     kappa, bound, measured = theorem3_series(grid, "kappa", **fixed)
-    fixed = {k: v for k, v in fixed.items() if k != "kappa"}
-    picked = [m for m in grid if all(getattr(m, k) == v for k, v in fixed.items())]
+    picked = _matching(grid, "kappa", fixed)
     log_kappa = np.log(kappa)
     alignment = np.log([m.terms["alignment"] for m in picked])
     return KappaExponents(
@@ -2544,9 +2541,6 @@ def theorem3_grid(kappas, dims, accuracies, eta, rho, R, delta, n, n_steps, seed
     ValueError
         If a run has not settled within ``n_steps``.
     """
-    from samlib.quadratic import Quadratic
-    from samlib.steps import run_sam
-
     rng = as_rng(seed)
     results = []
     for kappa in kappas:

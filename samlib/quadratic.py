@@ -24,7 +24,7 @@ from samlib._validation import (
     unchecked,
 )
 from samlib.objectives import Objective
-from samlib.steps import normalize
+from samlib.steps import normalize, run_gd, run_sam
 
 __all__ = [
     "Quadratic",
@@ -541,8 +541,6 @@ def sam_on_quadratic(lams, w0, eta, rho, n_steps, *, gd: bool = False) -> Quadra
     >>> run.distance < 1e-12, run.status
     (True, 'the assumptions of Theorems 1–2 hold')
     """
-    from samlib.steps import run_gd, run_sam
-
     lams = as_eigenvalues(lams)
     w0 = as_points(w0, name="w0", d=lams.size)
     eta = as_scalar(eta, "eta", positive=True)

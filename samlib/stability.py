@@ -33,6 +33,7 @@ from samlib._validation import (
     sign_fixed,
 )
 from samlib.objectives import Objective, as_objective
+from samlib.steps import run_gd, run_sam
 
 __all__ = [
     "StabilityTrace",
@@ -312,8 +313,6 @@ def edge_of_stability_trace(
     >>> trace.gd_bounce.tolist(), trace.gd_sharpness.tolist()
     ([-1.5, 0.75, -0.375], [3.0, 3.0, 3.0, 3.0])
     """
-    from samlib.steps import run_gd, run_sam
-
     objective = as_objective(objective)
     w0 = as_point(w0, name="w0")
     eta = as_scalar(eta, "eta", positive=True)
